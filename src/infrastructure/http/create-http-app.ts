@@ -1,0 +1,78 @@
+import { DynamicModule, Logger as NestLogger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { randomUUID } from 'node:crypto';
+import { Logger } from 'nestjs-pino';
+import { AppConfig } from '../../../config/configuration';
+import { Metrics } from '../metrics/metrics.module';
+import { sendProblem } from './problem.filter';
+import { ProblemDetailsFilter } from './problem.filter';
+import { TlsMaterial } from './tls-material';
+import { BSI_TLS_POLICY } from './tls-policy';
+import { createValidationPipe } from './validation';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * Builds the HTTPS application exactly as production runs it (main.ts and the e2e tests both use this): Fastify over
+ * TLS with the BSI policy, HSTS, request ids, JSON logs, problem+json errors, strict validation, OpenAPI at /docs,
+ * latency metrics and graceful shutdown.
+ */
+export async function createHttpApp(rootModule: DynamicModule, config: AppConfig, tls: TlsMaterial): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    https: { key: tls.key, cert: tls.cert, ...BSI_TLS_POLICY },
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    trustProxy: ['127.0.0.1', '::1'],
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+    keepAliveTimeout: 65_000,
+    requestTimeout: 30_000,
+    genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    logger: false,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(rootModule, adapter, { bufferLogs: true, abortOnError: false });
+  app.useLogger(app.get(Logger));
+  const log = new NestLogger('HTTP');
+
+  const fastify = app.getHttpAdapter().getInstance();
+  const hsts = `max-age=${config.HSTS_MAX_AGE_S}; includeSubDomains`;
+  fastify.addHook('onRequest', async (req, reply) => {
+    req.raw.headers['x-request-id'] = req.id;
+    reply.header('strict-transport-security', hsts);
+    reply.header('x-request-id', req.id);
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('referrer-policy', 'no-referrer');
+  });
+  const metrics = app.get(Metrics);
+  fastify.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions?.url ?? 'unmatched';
+    const labels = { method: req.method, route, status: String(reply.statusCode) };
+    metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
+    metrics.httpRequests.inc(labels);
+  });
+  // Errors raised by Fastify itself (body parsing, size limits) before a Nest handler runs.
+  fastify.setErrorHandler((error, req, reply) => sendProblem(error, req, reply, log));
+
+  app.useGlobalFilters(new ProblemDetailsFilter());
+  app.useGlobalPipes(createValidationPipe());
+  app.enableShutdownHooks();
+
+  const doc = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('ProTicket API')
+      .setDescription(
+        'Sales, escrow, ticketing, access control and security. Errors are application/problem+json with a stable `code`. ' +
+          'Authenticate with `Authorization: Bearer <session token or API key>`.',
+      )
+      .setVersion('1')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, doc, { jsonDocumentUrl: 'docs/openapi.json' });
+  return app;
+}

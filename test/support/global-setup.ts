@@ -1,0 +1,27 @@
+import 'reflect-metadata';
+import path from 'node:path';
+import { migrate } from '../../scripts/migrate';
+
+/**
+ * One fresh database and one Redis key prefix per test run, so runs never see each other's data. The database is
+ * migrated once with the real migrations; workers read the settings from the environment set here.
+ */
+export default async function globalSetup(): Promise<void> {
+  const run = `${Date.now().toString(36)}_${process.pid}`;
+  const base = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const url = new URL(base);
+  url.pathname = `/proticket_test_${run}`;
+  const env = {
+    NODE_ENV: 'test',
+    DATABASE_URL: url.toString(),
+    REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
+    REDIS_KEY_PREFIX: `pt-test-${run}`,
+    TLS_DEV_DIR: path.resolve('var/tls-test'),
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    SHUTDOWN_DRAIN_MS: '0',
+    OUTBOX_POLL_MS: '50',
+  };
+  await migrate(env.DATABASE_URL, () => undefined);
+  // Jest starts its workers after global setup, so they inherit these (and teardown runs in this process).
+  Object.assign(process.env, env, { PROTICKET_TEST_RUN: run });
+}
