@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import path from 'node:path';
-import { migrate } from '../../scripts/migrate';
+import { execFileSync } from 'node:child_process';
 
 /**
  * One fresh database and one Redis key prefix per test run, so runs never see each other's data. The database is
@@ -21,7 +21,11 @@ export default async function globalSetup(): Promise<void> {
     SHUTDOWN_DRAIN_MS: '0',
     OUTBOX_POLL_MS: '50',
   };
-  await migrate(env.DATABASE_URL, () => undefined);
+  // In a child process: MikroORM.init inside jest's global setup poisons the workers' metadata (mikro-orm#3783).
+  execFileSync(process.execPath, ['-r', 'ts-node/register/transpile-only', 'scripts/migrate.ts'], {
+    env: { ...process.env, DATABASE_URL: env.DATABASE_URL },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   // Jest starts its workers after global setup, so they inherit these (and teardown runs in this process).
   Object.assign(process.env, env, { PROTICKET_TEST_RUN: run });
 }
