@@ -1,13 +1,16 @@
 import { z } from 'zod';
+import { bool, int } from './sections/helpers';
+import { accessControlSettings } from './sections/access-control';
+import { escrowSettings } from './sections/escrow';
+import { operationsSettings } from './sections/operations';
+import { salesSettings } from './sections/sales';
+import { securitySettings } from './sections/security';
+import { ticketingSettings } from './sections/ticketing';
 
 /**
  * Every setting ProTicket reads, validated once at start-up. A missing or wrong setting stops the process with a
  * message naming it (see `loadConfig`). `.env.example` documents each one; keep the two in step.
  */
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
-const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
 const schema = z
   .object({
@@ -44,6 +47,13 @@ const schema = z
     BOOTSTRAP_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
     METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
     SHUTDOWN_DRAIN_MS: int(0, 120000).default(3000),
+    // Module-owned settings live in config/sections/<module>.ts.
+    ...salesSettings,
+    ...escrowSettings,
+    ...ticketingSettings,
+    ...accessControlSettings,
+    ...securitySettings,
+    ...operationsSettings,
   })
   .superRefine((c, ctx) => {
     if (!!c.TLS_CERT_FILE !== !!c.TLS_KEY_FILE) {
