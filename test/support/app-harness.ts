@@ -1,7 +1,12 @@
 import { MikroORM } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { DynamicModule, ForwardReference, Type } from '@nestjs/common';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { Client } from 'pg';
 import { Agent, request as undiciRequest } from 'undici';
 import { AppConfig, loadConfig } from '../../config/configuration';
 import { AppModule } from '../../src/app.module';
@@ -16,6 +21,17 @@ export interface HttpResult<T = any> {
   headers: Record<string, string | string[] | undefined>;
   body: T;
   text: string;
+}
+
+export interface StartOptions {
+  /** Extra Nest modules booted beside the app (test-only consumers, job handlers). */
+  imports?: Array<Type<unknown> | DynamicModule | ForwardReference>;
+}
+
+/** A route as Fastify registered it (recorded through its onRoute hook while the app starts). */
+export interface RegisteredRoute {
+  method: string;
+  url: string;
 }
 
 export interface RequestOptions {
@@ -38,9 +54,11 @@ export class TestApp {
     readonly port: number,
     readonly ca: string,
     private readonly agent: Agent,
+    /** Every route registered on the Fastify instance (Nest controllers, Swagger UI, …). */
+    readonly routes: RegisteredRoute[] = [],
   ) {}
 
-  static async start(overrides: Record<string, string> = {}): Promise<TestApp> {
+  static async start(overrides: Record<string, string> = {}, options: StartOptions = {}): Promise<TestApp> {
     const config = loadConfig({
       ...process.env,
       HTTP_PORT: '0',
@@ -50,12 +68,20 @@ export class TestApp {
       ...overrides,
     });
     const tls = await loadTlsMaterial(config);
-    const app = await createHttpApp(AppModule.forRoot(config), config, tls);
+    const root: DynamicModule = options.imports?.length
+      ? { module: class TestRootModule {}, imports: [AppModule.forRoot(config), ...options.imports] }
+      : AppModule.forRoot(config);
+    const app = await createHttpApp(root, config, tls);
+    const routes: RegisteredRoute[] = [];
+    const fastify = app.getHttpAdapter().getInstance();
+    fastify.addHook('onRoute', (r) => {
+      for (const method of [r.method].flat()) routes.push({ method: String(method), url: r.url });
+    });
     await app.listen({ port: 0, host: '127.0.0.1' });
     const address = app.getHttpServer().address();
     const port = typeof address === 'object' && address ? address.port : 0;
     const agent = new Agent({ connect: { ca: tls.ca, servername: 'localhost' }, keepAliveTimeout: 1000 });
-    return new TestApp(app, config, port, tls.ca!, agent);
+    return new TestApp(app, config, port, tls.ca!, agent, routes);
   }
 
   get baseUrl(): string {
@@ -125,3 +151,26 @@ export class TestApp {
 }
 
 export const uniq = (): string => randomBytes(6).toString('hex');
+
+/**
+ * A database of its own, migrated with the real migrations, for a suite that must not share state with the parallel
+ * suites (it tampers with the audit chain, or counts every outbox event and job). Drop it in afterAll.
+ */
+export async function createIsolatedDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const url = new URL(process.env.DATABASE_URL!);
+  url.pathname = `${url.pathname}_iso_${uniq()}`;
+  await promisify(execFile)(process.execPath, ['-r', 'ts-node/register/transpile-only', 'scripts/migrate.ts'], {
+    cwd: path.resolve(__dirname, '..', '..'),
+    env: { ...process.env, DATABASE_URL: url.toString() },
+  });
+  const drop = async () => {
+    const admin = new URL(url.toString());
+    const name = admin.pathname.slice(1);
+    admin.pathname = '/postgres';
+    const c = new Client({ connectionString: admin.toString() });
+    await c.connect();
+    await c.query(`drop database if exists "${name}" with (force)`).catch(() => undefined);
+    await c.end();
+  };
+  return { url: url.toString(), drop };
+}

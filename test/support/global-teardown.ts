@@ -12,6 +12,9 @@ export default async function globalTeardown(): Promise<void> {
   const c = new Client({ connectionString: url.toString() });
   await c.connect();
   await c.query(`drop database if exists "${name}" with (force)`).catch(() => undefined);
+  // isolated databases of single suites (createIsolatedDatabase) that a failed suite left behind
+  const { rows } = await c.query<{ datname: string }>('select datname from pg_database where datname like $1', [`${name}\\_iso\\_%`]);
+  for (const r of rows) await c.query(`drop database if exists "${r.datname}" with (force)`).catch(() => undefined);
   await c.end();
   const redis = new Redis(env.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
   await redis.connect().catch(() => undefined);

@@ -8,8 +8,14 @@ import { Public } from '../http/route-access';
 import { REDIS } from '../redis/redis.module';
 import { ShutdownState } from './shutdown-state';
 
-const withTimeout = <T>(p: Promise<T>, ms: number, what: string): Promise<T> =>
-  Promise.race([p, new Promise<T>((_, rej) => setTimeout(() => rej(new Error(`${what} timed out after ${ms} ms`)), ms))]);
+/** Races `p` against a timer that is cleared afterwards (a pending timer would keep the process alive for `ms`). */
+const withTimeout = <T>(p: Promise<T>, ms: number, what: string): Promise<T> => {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, rej) => {
+    timer = setTimeout(() => rej(new Error(`${what} timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+};
 
 @Injectable()
 export class ReadinessIndicators {

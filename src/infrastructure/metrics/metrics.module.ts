@@ -38,11 +38,14 @@ export class Metrics {
       async collect() {
         await Promise.all(
           jobs.allQueues().map(async (q) => {
+            let timer: NodeJS.Timeout | undefined;
             try {
               const counts = await Promise.race([
                 q.getJobCounts('waiting', 'active', 'delayed', 'failed', 'prioritized'),
-                new Promise<never>((_, rej) => setTimeout(() => rej(new Error('timeout')), 1000)),
-              ]);
+                new Promise<never>((_, rej) => {
+                  timer = setTimeout(() => rej(new Error('timeout')), 1000);
+                }),
+              ]).finally(() => clearTimeout(timer));
               for (const [state, n] of Object.entries(counts)) this.set({ queue: q.name, state }, n);
             } catch {
               /* Redis down: leave the last values; readiness reports the outage */
