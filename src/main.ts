@@ -5,6 +5,7 @@ import { AppModule } from './app.module';
 import { createHttpApp } from './infrastructure/http/create-http-app';
 import { loadTlsMaterial } from './infrastructure/http/tls-material';
 import { preflight } from './infrastructure/preflight';
+import { BusinessListener } from './modules/security/pki/infrastructure/business-listener.service';
 
 /** The API process: HTTPS listener (+ BullMQ workers and the outbox relay when WORKERS_IN_PROCESS=true). */
 async function main(): Promise<void> {
@@ -20,6 +21,11 @@ async function main(): Promise<void> {
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.HTTP_PORT;
   console.log(`ProTicket is listening on https://localhost:${port} (OpenAPI: https://localhost:${port}/docs)`);
+  if (config.BUSINESS_LISTENER_ENABLED) {
+    // Second port, same routes: always requires a client certificate of the platform CA (see docs/modules/security.md).
+    const businessPort = await app.get(BusinessListener).start(app, tls, config.BUSINESS_HTTP_PORT, config.HTTP_HOST);
+    console.log(`ProTicket business listener (client certificate required) on https://localhost:${businessPort}`);
+  }
   if (!config.TLS_CERT_FILE) console.log(`Development CA to trust: ${config.TLS_DEV_DIR}/dev-ca.crt`);
 }
 

@@ -12,6 +12,7 @@ import { AppConfig, loadConfig } from '../../config/configuration';
 import { AppModule } from '../../src/app.module';
 import { createHttpApp } from '../../src/infrastructure/http/create-http-app';
 import { loadTlsMaterial } from '../../src/infrastructure/http/tls-material';
+import { BusinessListener } from '../../src/modules/security/pki/infrastructure/business-listener.service';
 import type { OrganizationKind, Role } from '../../src/shared-kernel/roles';
 
 export const TEST_ADMIN = { email: 'platform-admin@test.proticket.local', password: 'test-admin-password-0123' };
@@ -42,12 +43,20 @@ export interface RequestOptions {
   headers?: Record<string, string>;
 }
 
+export interface TestAppOptions {
+  /** Also start the business listener (client certificate required) on a random port: `businessPort`. */
+  businessListener?: boolean;
+}
+
 /**
  * The real app, booted exactly as main.ts does (same module, same HTTPS listener with the BSI TLS policy), on a
  * random port, against the run's own database and Redis prefix. Use `request` for HTTPS calls that trust the
  * development CA.
  */
 export class TestApp {
+  /** Port of the business listener when started with `{ businessListener: true }`. */
+  businessPort?: number;
+
   private constructor(
     readonly app: NestFastifyApplication,
     readonly config: AppConfig,

@@ -10,10 +10,12 @@ import { IdentityService } from './application/identity.service';
 import { LoginThrottle } from './application/login-throttle';
 import { PasswordHasher } from './application/password-hasher';
 import { SessionService } from './application/session.service';
+import { BusinessListener } from './pki/infrastructure/business-listener.service';
+import { PKI_CONTROLLERS, PKI_PROVIDERS } from './pki/pki.providers';
 
-/** Security: identity, tenancy, sessions, API keys, brute-force protection, the audit log (and later the PKI). */
+/** Security: identity, tenancy, sessions, API keys, brute-force protection, the audit log, the platform PKI. */
 @Module({
-  controllers: [AuthController, IdentityController],
+  controllers: [AuthController, IdentityController, ...PKI_CONTROLLERS],
   providers: [
     PasswordHasher,
     LoginThrottle,
@@ -23,8 +25,9 @@ import { SessionService } from './application/session.service';
     AuthService,
     IdentityService,
     BootstrapAdmin,
+    ...PKI_PROVIDERS,
     { provide: APP_GUARD, useClass: AuthGuard },
   ],
-  exports: [IdentityService, AuditLog, BootstrapAdmin],
+  exports: [IdentityService, AuditLog, BootstrapAdmin, BusinessListener],
 })
 export class SecurityModule {}

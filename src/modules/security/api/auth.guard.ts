@@ -1,4 +1,4 @@
-import { CanActivate, ExecutionContext, Injectable, Logger } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { ROUTE_ACCESS, RouteAccess } from '../../../infrastructure/http/route-access';
@@ -6,6 +6,7 @@ import { DomainError } from '../../../shared-kernel/domain-error';
 import type { Principal } from '../../../shared-kernel/roles';
 import { API_KEY_PREFIX, ApiKeyService } from '../application/api-key.service';
 import { SESSION_PREFIX, SessionService } from '../application/session.service';
+import { REQUEST_POLICY, RequestPolicy } from '../pki/application/client-cert-enforcer';
 
 /**
  * The global guard. Fail closed: a route without @Public/@Authenticated/@Roles is refused. The principal (and so the
@@ -19,6 +20,8 @@ export class AuthGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly sessions: SessionService,
     private readonly apiKeys: ApiKeyService,
+    /** Client-certificate enforcement (business listener, "certificate required" organizations); absent in bare set-ups. */
+    @Optional() @Inject(REQUEST_POLICY) private readonly requestPolicy?: RequestPolicy,
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
@@ -29,12 +32,17 @@ export class AuthGuard implements CanActivate {
       this.log.error(`route ${req.method} ${req.routeOptions?.url} declares no access rule: refused`);
       throw new DomainError('SECURITY.ROUTE_UNDECLARED', 'this route declares no access rule', 'forbidden');
     }
-    if (access.kind === 'public') return true;
+    const reply = ctx.switchToHttp().getResponse<{ header(name: string, value: string): unknown }>();
+    if (access.kind === 'public') {
+      await this.requestPolicy?.check(req, reply, null);
+      return true;
+    }
 
     const principal = await this.authenticate(req);
     if (!principal) {
       throw new DomainError('SECURITY.UNAUTHENTICATED', 'a valid session token or API key is required', 'unauthenticated');
     }
+    await this.requestPolicy?.check(req, reply, principal);
     req.principal = principal;
     if (access.kind === 'roles' && !principal.roles.some((r) => access.roles.includes(r))) {
       throw new DomainError('SECURITY.FORBIDDEN', `requires one of the roles: ${access.roles.join(', ')}`, 'forbidden');

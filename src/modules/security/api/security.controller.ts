@@ -4,6 +4,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { runSql } from '../../../infrastructure/database/sql';
+import { connectionInfo } from '../../../infrastructure/http/business-listener';
 import { Authenticated, CurrentPrincipal, Public, Roles } from '../../../infrastructure/http/route-access';
 import { DomainError } from '../../../shared-kernel/domain-error';
 import type { Principal } from '../../../shared-kernel/roles';
@@ -14,7 +15,7 @@ import { IdentityService } from '../application/identity.service';
 import { CreateApiKeyRequest, CreateOrganizationRequest, CreateUserRequest, ListUsersQuery, LoginRequest, UpdateUserRequest } from './security.dto';
 
 const uuid = new ParseUUIDPipe({ version: '4', exceptionFactory: () => DomainError.notFound('REQUEST.NOT_FOUND', 'object') });
-const client = (req: FastifyRequest) => ({ address: req.ip, userAgent: req.headers['user-agent'] });
+const client = (req: FastifyRequest) => ({ address: req.ip, userAgent: req.headers['user-agent'], connection: connectionInfo(req.raw) });
 
 @ApiTags('auth')
 @Controller('auth')

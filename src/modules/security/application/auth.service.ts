@@ -1,6 +1,7 @@
 import { MikroORM } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import type { ConnectionInfo } from '../../../infrastructure/http/business-listener';
 import { DomainError } from '../../../shared-kernel/domain-error';
 import type { Principal } from '../../../shared-kernel/roles';
 import { UserEntity } from '../infrastructure/security.entities';
@@ -8,6 +9,7 @@ import { AuditLog } from './audit-log';
 import { LoginThrottle } from './login-throttle';
 import { PasswordHasher } from './password-hasher';
 import { SessionService } from './session.service';
+import { LOGIN_POLICY, LoginPolicy } from '../pki/application/client-cert-enforcer';
 
 const INVALID = () => new DomainError('SECURITY.INVALID_CREDENTIALS', 'e-mail or password is wrong', 'unauthenticated');
 
@@ -20,9 +22,11 @@ export class AuthService {
     private readonly throttle: LoginThrottle,
     private readonly sessions: SessionService,
     private readonly audit: AuditLog,
+    /** Client-certificate and directory checks at login; absent in bare set-ups. */
+    @Optional() @Inject(LOGIN_POLICY) private readonly loginPolicy?: LoginPolicy,
   ) {}
 
-  async login(input: { email: string; password: string }, client: { address: string; userAgent?: string }) {
+  async login(input: { email: string; password: string }, client: { address: string; userAgent?: string; connection?: ConnectionInfo }) {
     const email = input.email.trim().toLowerCase();
     await this.throttle.assertAllowed(email, client.address);
     const em = this.orm.em.fork() as EntityManager;
@@ -44,6 +48,25 @@ export class AuthService {
       );
       throw INVALID();
     }
+    if (this.loginPolicy) {
+      try {
+        await this.loginPolicy.checkLogin(user, client);
+      } catch (e) {
+        await em.transactional((tem) =>
+          this.audit.append(tem, {
+            actorId: user.id,
+            actorKind: 'anonymous',
+            organizationId: user.organizationId,
+            action: 'auth.login-failed',
+            targetType: 'user',
+            targetId: user.id,
+            clientAddress: client.address,
+            data: { email, reason: (e as { code?: string }).code ?? 'login-policy', serial: client.connection?.serial ?? null },
+          }),
+        );
+        throw e;
+      }
+    }
     await this.throttle.recordSuccess(email, client.address);
     return em.transactional(async (tem) => {
       const session = await this.sessions.create(tem, user, client);
@@ -55,7 +78,7 @@ export class AuthService {
         targetType: 'session',
         targetId: session.id,
         clientAddress: client.address,
-        data: {},
+        data: client.connection?.serial ? { listener: client.connection.listener, serial: client.connection.serial } : {},
       });
       return {
         token: session.token,
