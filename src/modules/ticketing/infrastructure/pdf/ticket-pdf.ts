@@ -1,0 +1,104 @@
+import PDFDocument from 'pdfkit';
+import type { SheetLayout } from '../../../../../config/sections/ticketing';
+import type { TicketText } from '../../domain/ticket-text';
+import { drawMatrix, encodeMatrix, Symbology } from './vector-barcode';
+
+const MM = 72 / 25.4;
+
+export interface StockTicket {
+  text: TicketText;
+  serial: string;
+  code: string;
+}
+
+export interface HomeTicket {
+  text: TicketText;
+  code: string;
+  ticketId: string;
+}
+
+type Doc = InstanceType<typeof PDFDocument>;
+
+function collect(doc: Doc): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  doc.on('data', (c: Buffer) => chunks.push(c));
+  return new Promise((resolve, reject) => {
+    doc.on('end', () => resolve(Buffer.concat(chunks)));
+    doc.on('error', reject);
+  });
+}
+
+const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
+
+/**
+ * Security stock: A4 sheets, each carrying `layout.blanks.length` blanks (three by default). Blank i of a sheet gets
+ * ticket i; text fields and the barcode are placed relative to the blank's corner, in millimetres from the layout.
+ * Only content is printed (the blank's artwork is pre-printed). `onSheet` is awaited after every sheet (progress,
+ * and a turn of the event loop so the job's lock is renewed).
+ */
+export async function renderStockSheets(
+  tickets: StockTicket[],
+  layout: SheetLayout,
+  symbology: Symbology,
+  onSheet?: (ticketsDone: number) => Promise<void> | void,
+): Promise<{ pdf: Buffer; pages: number }> {
+  const doc = new PDFDocument({ size: [layout.pageWidthMm * MM, layout.pageHeightMm * MM], margin: 0, autoFirstPage: false, compress: true, info: { Title: 'ProTicket security stock', Producer: 'ProTicket' } });
+  const done = collect(doc);
+  const perSheet = layout.blanks.length;
+  let pages = 0;
+  for (let i = 0; i < tickets.length; i += perSheet) {
+    doc.addPage();
+    pages++;
+    for (let j = 0; j < perSheet && i + j < tickets.length; j++) {
+      const t = tickets[i + j];
+      const b = layout.blanks[j];
+      const bx = b.xMm * MM;
+      const by = b.yMm * MM;
+      doc.font('Helvetica');
+      const f = layout.fields;
+      const put = (field: keyof SheetLayout['fields'], value: string, bold = false) => {
+        const spec = f[field];
+        doc
+          .font(bold ? 'Helvetica-Bold' : 'Helvetica')
+          .fontSize(spec.sizePt)
+          .text(value, bx + spec.xMm * MM, by + spec.yMm * MM, { width: spec.widthMm ? spec.widthMm * MM : undefined, lineBreak: false, ellipsis: true });
+      };
+      put('event', t.text.event, true);
+      put('date', t.text.date);
+      put('venue', t.text.venue);
+      put('place', t.text.place, true);
+      put('category', t.text.category);
+      put('price', t.text.price);
+      put('order', t.text.order);
+      put('serial', `Nr. ${t.serial}`);
+      const bc = layout.barcode;
+      drawMatrix(doc, encodeMatrix(symbology, t.code), bx + bc.xMm * MM, by + bc.yMm * MM, bc.sizeMm * MM, 1);
+    }
+    await onSheet?.(Math.min(i + perSheet, tickets.length));
+    await yieldToLoop();
+  }
+  doc.end();
+  return { pdf: await done, pages };
+}
+
+/** Print@home: one A4 page per ticket with a large QR code (scanned from paper or from a phone screen). */
+export async function renderHomeTickets(tickets: HomeTicket[]): Promise<Buffer> {
+  const doc = new PDFDocument({ size: 'A4', margin: 0, autoFirstPage: false, info: { Title: 'ProTicket print@home', Producer: 'ProTicket' } });
+  const done = collect(doc);
+  for (const t of tickets) {
+    doc.addPage();
+    const x = 20 * MM;
+    doc.font('Helvetica-Bold').fontSize(22).text(t.text.event, x, 20 * MM, { width: 170 * MM });
+    doc.font('Helvetica').fontSize(13).text(t.text.date, x, 34 * MM).text(t.text.venue, x, 41 * MM);
+    doc.font('Helvetica-Bold').fontSize(16).text(t.text.place, x, 54 * MM, { width: 170 * MM });
+    doc.font('Helvetica').fontSize(12).text(t.text.category, x, 64 * MM).text(t.text.price, x, 71 * MM).text(t.text.order, x, 78 * MM);
+    drawMatrix(doc, encodeMatrix('qrcode', t.code), 55 * MM, 95 * MM, 100 * MM, 4);
+    doc
+      .fontSize(9)
+      .text(`Ticket ${t.ticketId}`, x, 205 * MM)
+      .text('print@home: only the most recently issued barcode of this ticket is admitted; copies are detected at entry.', x, 212 * MM, { width: 170 * MM });
+    await yieldToLoop();
+  }
+  doc.end();
+  return done;
+}
