@@ -1,0 +1,117 @@
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiConflictResponse, ApiCreatedResponse, ApiGoneResponse, ApiHeader, ApiNotFoundResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { Public } from '../../../infrastructure/http/route-access';
+import { ExtendHoldCommand, ReleaseHoldCommand } from '../application/commands/hold.commands';
+import { PlaceOrderCommand } from '../application/commands/order.commands';
+import { ReserveBestAvailableCommand, ReserveQuantityCommand, ReserveSeatsCommand } from '../application/commands/reserve.commands';
+import { SalesQueries } from '../application/queries/sales.queries';
+import { SalesActor } from '../application/sales-actor';
+import { uuidParam } from './sales-admin.controller';
+import { PlaceOrderRequest, ReserveBestAvailableRequest, ReserveQuantityRequest, ReserveSeatsRequest } from './sales.dto';
+
+const CUSTOMER: SalesActor = { kind: 'customer' };
+const HOLD_TOKEN = { name: 'X-Hold-Token', required: true, description: 'the holdToken returned when the hold was made' };
+
+/**
+ * The online shop's customer-facing API: public, sells only from the online contingent (plus the pool if the
+ * organizer opened it). A hold is addressed by its id and proven by its token (X-Hold-Token); a wrong token is a 404.
+ */
+@ApiTags('shop (public)')
+@Controller('shop')
+export class ShopController {
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly queries: SalesQueries,
+  ) {}
+
+  @Get('events')
+  @Public()
+  list() {
+    return this.queries.listEventsOnSale();
+  }
+
+  @Get('events/:eventId')
+  @Public()
+  get(@Param('eventId', uuidParam) eventId: string) {
+    return this.queries.getEvent(eventId, CUSTOMER);
+  }
+
+  @Get('events/:eventId/availability')
+  @Public()
+  availability(@Param('eventId', uuidParam) eventId: string) {
+    return this.queries.availability(eventId, CUSTOMER);
+  }
+
+  @Get('events/:eventId/seat-map')
+  @Public()
+  seatMap(@Param('eventId', uuidParam) eventId: string) {
+    return this.queries.seatMap(eventId, CUSTOMER);
+  }
+
+  @Post('events/:eventId/holds/seats')
+  @Public()
+  @ApiCreatedResponse({ description: 'hold with holdId, holdToken, expiresAt and the seats' })
+  @ApiConflictResponse({ description: 'SALES.SEAT_TAKEN — nothing held' })
+  reserveSeats(@Param('eventId', uuidParam) eventId: string, @Body() body: ReserveSeatsRequest) {
+    return this.commands.execute(new ReserveSeatsCommand(CUSTOMER, eventId, body.seatIds));
+  }
+
+  @Post('events/:eventId/holds/best-available')
+  @Public()
+  @ApiCreatedResponse()
+  reserveBest(@Param('eventId', uuidParam) eventId: string, @Body() body: ReserveBestAvailableRequest) {
+    return this.commands.execute(new ReserveBestAvailableCommand(CUSTOMER, eventId, body.categoryId, body.quantity, body.allowSplit ?? false));
+  }
+
+  @Post('events/:eventId/holds/quantity')
+  @Public()
+  @ApiCreatedResponse()
+  reserveQuantity(@Param('eventId', uuidParam) eventId: string, @Body() body: ReserveQuantityRequest) {
+    return this.commands.execute(new ReserveQuantityCommand(CUSTOMER, eventId, body.areaId, body.quantity));
+  }
+
+  @Get('holds/:holdId')
+  @Public()
+  @ApiHeader(HOLD_TOKEN)
+  @ApiNotFoundResponse({ description: 'unknown hold or wrong token' })
+  getHold(@Param('holdId', uuidParam) holdId: string, @Headers('x-hold-token') token?: string) {
+    return this.queries.getHold(holdId, { actor: CUSTOMER, token });
+  }
+
+  @Delete('holds/:holdId')
+  @Public()
+  @HttpCode(200)
+  @ApiHeader(HOLD_TOKEN)
+  release(@Param('holdId', uuidParam) holdId: string, @Headers('x-hold-token') token?: string) {
+    return this.commands.execute(new ReleaseHoldCommand(holdId, { actor: CUSTOMER, token }));
+  }
+
+  @Post('holds/:holdId/extend')
+  @Public()
+  @HttpCode(200)
+  @ApiHeader(HOLD_TOKEN)
+  extend(@Param('holdId', uuidParam) holdId: string, @Headers('x-hold-token') token?: string) {
+    return this.commands.execute(new ExtendHoldCommand(holdId, { actor: CUSTOMER, token }));
+  }
+
+  @Post('holds/:holdId/order')
+  @Public()
+  @ApiHeader(HOLD_TOKEN)
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'repeat with the same key → the same order (200)' })
+  @ApiCreatedResponse({ description: 'order pending payment (payment deadline; paid when Escrow reports the payment)' })
+  @ApiGoneResponse({ description: 'SALES.HOLD_EXPIRED' })
+  async order(
+    @Param('holdId', uuidParam) holdId: string,
+    @Body() body: PlaceOrderRequest,
+    @Headers('x-hold-token') token: string | undefined,
+    @Headers('idempotency-key') key: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const idempotencyKey = key && /^[\x21-\x7e]{1,100}$/.test(key) ? key : null;
+    const r = await this.commands.execute(new PlaceOrderCommand(holdId, { actor: CUSTOMER, token }, { ...body, idempotencyKey }));
+    reply.status(r.replayed ? 200 : 201);
+    return r;
+  }
+}
