@@ -27,6 +27,8 @@ export interface HttpResult<T = any> {
 export interface StartOptions {
   /** Extra Nest modules booted beside the app (test-only consumers, job handlers). */
   imports?: Array<Type<unknown> | DynamicModule | ForwardReference>;
+  /** Also start the business listener (client certificate required) on a random port: `businessPort`. */
+  businessListener?: boolean;
 }
 
 /** A route as Fastify registered it (recorded through its onRoute hook while the app starts). */
@@ -41,11 +43,6 @@ export interface RequestOptions {
   raw?: string | Buffer;
   token?: string;
   headers?: Record<string, string>;
-}
-
-export interface TestAppOptions {
-  /** Also start the business listener (client certificate required) on a random port: `businessPort`. */
-  businessListener?: boolean;
 }
 
 /**
@@ -90,7 +87,9 @@ export class TestApp {
     const address = app.getHttpServer().address();
     const port = typeof address === 'object' && address ? address.port : 0;
     const agent = new Agent({ connect: { ca: tls.ca, servername: 'localhost' }, keepAliveTimeout: 1000 });
-    return new TestApp(app, config, port, tls.ca!, agent, routes);
+    const t = new TestApp(app, config, port, tls.ca!, agent, routes);
+    if (options.businessListener) t.businessPort = await app.get(BusinessListener).start(app, tls, 0, '127.0.0.1');
+    return t;
   }
 
   get baseUrl(): string {
