@@ -1,0 +1,228 @@
+import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post, Put, Query, Req, Res } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiProduces,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { applyDecorators } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { CurrentPrincipal, Public, Roles } from '../../../infrastructure/http/route-access';
+import { DomainError } from '../../../shared-kernel/domain-error';
+import type { Principal } from '../../../shared-kernel/roles';
+import { AccessConfigService } from '../application/access-config.service';
+import { AccessDirectory } from '../application/access-directory';
+import { ConflictReportQuery } from '../application/conflict-report.query';
+import { FeedService } from '../application/feed.service';
+import { OfflinePackageService } from '../application/offline-package.service';
+import { ScanService } from '../application/scan.service';
+import { PackageSigner } from '../infrastructure/package-signer';
+import {
+  ConfigureEventRequest,
+  CreateDeviceRequest,
+  CreateGateRequest,
+  EnrolRequest,
+  FeedQuery,
+  OfflineUploadRequest,
+  PackageQuery,
+  ScanRequest,
+  ScanResponse,
+} from './access-control.dto';
+
+const uuid = new ParseUUIDPipe({ exceptionFactory: () => DomainError.notFound('REQUEST.NOT_FOUND', 'object') });
+
+/**
+ * Scanner routes are public for the user/API-key guard: a scanner device authenticates with its own credential
+ * (`Authorization: Bearer acd_…`, from enrolment), checked by AccessDirectory on every call.
+ */
+const DeviceCredential = () =>
+  applyDecorators(Public(), ApiBearerAuth(), ApiUnauthorizedResponse({ description: 'missing, unknown or revoked device credential' }));
+
+@ApiTags('access-control')
+@Controller('access-control')
+export class AccessControlController {
+  constructor(
+    private readonly config: AccessConfigService,
+    private readonly conflicts: ConflictReportQuery,
+    private readonly signer: PackageSigner,
+  ) {}
+
+  @Put('events/:eventId')
+  @Roles('organizer-admin')
+  @ApiOkResponse({ description: 'the event’s entry configuration' })
+  configureEvent(@Param('eventId', uuid) eventId: string, @Body() body: ConfigureEventRequest, @CurrentPrincipal() p: Principal) {
+    return this.config.configureEvent(p, eventId, body.reentryPolicy);
+  }
+
+  @Get('events/:eventId')
+  @Roles('organizer-admin', 'organizer-staff', 'entry-staff')
+  @ApiNotFoundResponse()
+  getEvent(@Param('eventId', uuid) eventId: string, @CurrentPrincipal() p: Principal) {
+    return this.config.getEvent(p, eventId);
+  }
+
+  @Post('events/:eventId/gates')
+  @Roles('organizer-admin')
+  @ApiCreatedResponse()
+  addGate(@Param('eventId', uuid) eventId: string, @Body() body: CreateGateRequest, @CurrentPrincipal() p: Principal) {
+    return this.config.addGate(p, eventId, body.name, body.categories ?? null);
+  }
+
+  @Get('events/:eventId/conflicts')
+  @Roles('organizer-admin', 'organizer-staff')
+  @ApiOkResponse({ description: 'tickets used at two devices, codes scanned after their revocation' })
+  conflictReport(@Param('eventId', uuid) eventId: string, @CurrentPrincipal() p: Principal) {
+    return this.conflicts.forEvent(p, eventId);
+  }
+
+  @Post('devices')
+  @Roles('organizer-admin')
+  @ApiCreatedResponse({ description: 'the device with its one-time enrolment code and a QR-able enrolment URI' })
+  createDevice(@Body() body: CreateDeviceRequest, @CurrentPrincipal() p: Principal) {
+    return this.config.createDevice(p, body.name, body.eventIds, body.gateIds ?? null);
+  }
+
+  @Get('devices')
+  @Roles('organizer-admin', 'organizer-staff')
+  listDevices(@CurrentPrincipal() p: Principal) {
+    return this.config.listDevices(p);
+  }
+
+  @Post('devices/:id/revoke')
+  @Roles('organizer-admin')
+  @HttpCode(200)
+  @ApiOkResponse({ description: 'revoked: the device’s next request is refused' })
+  revokeDevice(@Param('id', uuid) id: string, @CurrentPrincipal() p: Principal) {
+    return this.config.revokeDevice(p, id);
+  }
+
+  @Get('package-key')
+  @Public()
+  @ApiOkResponse({ description: 'the platform Ed25519 public key (raw, base64url) that signs offline packages; scanners pin it' })
+  packageKey() {
+    return { algorithm: 'Ed25519', publicKey: this.signer.publicKey };
+  }
+}
+
+@ApiTags('access-control scanner')
+@Controller('access-control/scanner')
+export class ScannerController {
+  constructor(
+    private readonly dir: AccessDirectory,
+    private readonly config: AccessConfigService,
+    private readonly scans: ScanService,
+    private readonly feed: FeedService,
+    private readonly packages: OfflinePackageService,
+  ) {}
+
+  @Post('enrol')
+  @Public()
+  @HttpCode(200)
+  @ApiOkResponse({ description: 'the device credential (shown once): send it as `Authorization: Bearer acd_…`' })
+  enrol(@Body() body: EnrolRequest) {
+    return this.config.enrol(body.code);
+  }
+
+  @Get('me')
+  @DeviceCredential()
+  async me(@Headers('authorization') auth: string) {
+    const d = await this.dir.authenticate(auth, true);
+    return { deviceId: d.id, name: d.name, eventIds: d.eventIds, gateIds: d.gateIds };
+  }
+
+  @Post('scans')
+  @DeviceCredential()
+  @HttpCode(200)
+  @ApiOkResponse({ type: ScanResponse })
+  async scan(@Headers('authorization') auth: string, @Body() body: ScanRequest): Promise<ScanResponse> {
+    const device = await this.dir.authenticate(auth);
+    return this.scans.scanOnline(device, { ...body, deviceTime: new Date(body.deviceTime) }, new Date());
+  }
+
+  @Get('events/:eventId/feed')
+  @DeviceCredential()
+  @ApiOkResponse({ description: '{ items, cursor }: admissions at every gate, revocations, box-office sales since the cursor (long-poll)' })
+  async poll(@Headers('authorization') auth: string, @Param('eventId', uuid) eventId: string, @Query() q: FeedQuery, @Req() req: FastifyRequest) {
+    const device = await this.dir.authenticate(auth);
+    await this.dir.eventForDevice(device, eventId);
+    const abort = new AbortController();
+    req.raw.once('close', () => abort.abort());
+    return this.feed.poll(eventId, this.feed.cursorOf(q.cursor), Number(q.wait ?? 0), abort.signal);
+  }
+
+  @Get('events/:eventId/feed/stream')
+  @DeviceCredential()
+  @ApiProduces('text/event-stream')
+  @ApiOkResponse({ description: 'Server-Sent Events: `id: <cursor>` + `data: [items]`; reconnect with Last-Event-ID' })
+  async stream(
+    @Headers('authorization') auth: string,
+    @Headers('last-event-id') lastEventId: string | undefined,
+    @Param('eventId', uuid) eventId: string,
+    @Query() q: FeedQuery,
+    @Req() req: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const device = await this.dir.authenticate(auth);
+    await this.dir.eventForDevice(device, eventId);
+    let cursor = this.feed.cursorOf(lastEventId || q.cursor);
+    const abort = new AbortController();
+    req.raw.once('close', () => abort.abort());
+    reply.hijack();
+    const raw = reply.raw;
+    raw.writeHead(200, { ...(reply.getHeaders() as Record<string, string>), 'content-type': 'text/event-stream', 'cache-control': 'no-store' });
+    let lastWrite = Date.now();
+    try {
+      while (!abort.signal.aborted) {
+        const page = await this.feed.read(eventId, cursor);
+        cursor = this.feed.cursorOf(page.cursor);
+        if (page.items.length) {
+          raw.write(`id:${page.cursor}\ndata:${JSON.stringify(page.items)}\n\n`);
+          lastWrite = Date.now();
+        } else if (Date.now() - lastWrite > this.feed.maxWaitS * 1000) {
+          raw.write(':\n\n');
+          lastWrite = Date.now();
+        }
+        await this.dir.authenticate(auth); // a revoked device's stream ends (401 on reconnect)
+        await this.feed.waitForNews(eventId, abort.signal);
+      }
+    } catch {
+      // device revoked or database gone: end the stream; the client reconnects with its Last-Event-ID
+    } finally {
+      raw.end();
+    }
+  }
+
+  @Get('events/:eventId/package')
+  @DeviceCredential()
+  @ApiProduces('application/vnd.proticket.scan-package')
+  @ApiOkResponse({ description: 'signed, compressed offline package (see docs/modules/access-control.md); `since` → delta' })
+  async offlinePackage(
+    @Headers('authorization') auth: string,
+    @Param('eventId', uuid) eventId: string,
+    @Query() q: PackageQuery,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<Buffer> {
+    const device = await this.dir.authenticate(auth);
+    const { bytes, content } = await this.packages.build(device, eventId, q.since);
+    reply.header('content-type', 'application/vnd.proticket.scan-package');
+    reply.header('x-package-version', content.version.length <= 200 ? content.version : content.version.split('.')[0]);
+    reply.header('cache-control', 'no-store');
+    return bytes;
+  }
+
+  @Post('events/:eventId/offline-scans')
+  @DeviceCredential()
+  @HttpCode(200)
+  @ApiOkResponse({ description: 'per scan: recorded verdict, server verdict, replay flag and conflict (double-use, revoked-before-scan)' })
+  async uploadOffline(@Headers('authorization') auth: string, @Param('eventId', uuid) eventId: string, @Body() body: OfflineUploadRequest) {
+    const device = await this.dir.authenticate(auth, true);
+    return this.scans.uploadOffline(
+      device,
+      eventId,
+      body.scans.map((s) => ({ ...s, deviceTime: new Date(s.deviceTime) })),
+    );
+  }
+}

@@ -1,0 +1,170 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '../../../../config/configuration';
+import { runSql } from '../../../infrastructure/database/sql';
+import { DomainError } from '../../../shared-kernel/domain-error';
+import { gateAdmits, GateRule, needsRegistryLookup } from '../domain/gate-rule';
+import { createBarcodeCheck, LocalDecision } from '../domain/scanner-kit';
+import { Direction, ScanVerdict } from '../domain/verdict';
+import { nodeEd25519Verify } from '../infrastructure/node-ed25519';
+import { AccessDirectory, DeviceRecord, EventRecord } from './access-directory';
+import { FeedNotifier } from './feed-notifier';
+
+export interface ScanInput {
+  barcode: string;
+  gateId: string;
+  direction: Direction;
+  scanId: string;
+  deviceTime: Date;
+}
+
+export interface OfflineScanInput extends ScanInput {
+  /** What the device decided on its own. */
+  localVerdict: ScanVerdict;
+}
+
+export interface ScanResult {
+  verdict: ScanVerdict;
+  scanId: string;
+  replay: boolean;
+  ticket?: { id: string; issue: number; placeKind: string; placeId: string | null };
+  /** already-inside: where and when the ticket entered before. */
+  entered?: { gateId: string; gateName: string | null; at: string };
+}
+
+interface RecordRow {
+  verdict: string;
+  server_verdict: string;
+  scan_seq: string | null;
+  replay: boolean;
+  other_gate: string | null;
+  other_at: Date | null;
+  conflict: string | null;
+}
+
+const MAX_BARCODE = 1024;
+
+/**
+ * Scans: the online hot path (one signature check in process, one SQL round trip that holds the invariants) and the
+ * offline upload (the same statement per scan, replayed in device-time order, conflicts recorded).
+ */
+@Injectable()
+export class ScanService {
+  private readonly checks = new Map<string, { keys: string; check: ReturnType<typeof createBarcodeCheck> }>();
+  private readonly grace: number;
+
+  constructor(
+    private readonly dir: AccessDirectory,
+    private readonly notifier: FeedNotifier,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.grace = config.ACCESS_CONTROL_CLOCK_GRACE_S;
+  }
+
+  async scanOnline(device: DeviceRecord, input: ScanInput, serverNow: Date): Promise<ScanResult> {
+    const { event, gate } = await this.dir.gateForDevice(device, input.gateId);
+    // Validity is judged on the server clock: a scanner's clock is not trusted online.
+    const local = await this.precheck(event, gate, input.barcode, serverNow);
+    return this.record(device, event, input, local, 'online', null);
+  }
+
+  /**
+   * Offline upload: scans sorted by device time, each recorded once (device scan id), judged at its device time.
+   * Returns per scan the server's view and any conflict.
+   */
+  async uploadOffline(device: DeviceRecord, eventId: string, scans: OfflineScanInput[]) {
+    const event = await this.dir.eventForDevice(device, eventId);
+    const ordered = [...scans].sort((a, b) => a.deviceTime.getTime() - b.deviceTime.getTime() || (a.scanId < b.scanId ? -1 : 1));
+    const results: Array<{ scanId: string; verdict: string; serverVerdict: string; replay: boolean; conflict: string | null }> = [];
+    for (const s of ordered) {
+      const gate = event.gates.get(s.gateId);
+      if (!gate || (device.gateIds && !device.gateIds.includes(s.gateId))) {
+        results.push({ scanId: s.scanId, verdict: s.localVerdict, serverVerdict: 'gate-not-allowed', replay: false, conflict: null });
+        continue;
+      }
+      const local = await this.precheck(event, gate, s.barcode, s.deviceTime);
+      const r = await this.call(device, event, s, local, 'offline', s.localVerdict);
+      results.push({ scanId: s.scanId, verdict: r.verdict, serverVerdict: r.server_verdict, replay: r.replay, conflict: r.conflict });
+    }
+    this.notifier.changed(eventId);
+    return { eventId, accepted: results.length, conflicts: results.filter((r) => r.conflict).length, results };
+  }
+
+  /** Everything that needs no database: format, event, signature, validity window, gate category. */
+  private async precheck(event: EventRecord, gate: GateRule, barcode: string, at: Date): Promise<LocalDecision> {
+    if (barcode.length > MAX_BARCODE) return { verdict: 'unknown' };
+    const check = await this.checkFor(event);
+    const d = await check(barcode, at);
+    if (d.verdict !== 'admitted' || !d.ticket) return d;
+    if (event.cancelled) return { verdict: 'revoked', ticket: d.ticket };
+    if (needsRegistryLookup(gate, d.ticket.placeId)) {
+      const [t] = await runSql<{ category_id: string | null; area_id: string | null }>(
+        this.dir.em(),
+        `select category_id, area_id from access_control.ticket where ticket_id = ? and event_id = ?`,
+        [d.ticket.ticketId, event.eventId],
+      );
+      if (!gateAdmits(gate, { placeId: d.ticket.placeId, categoryId: t?.category_id, areaId: t?.area_id })) return { verdict: 'wrong-gate', ticket: d.ticket };
+    }
+    return d;
+  }
+
+  private async checkFor(event: EventRecord) {
+    const keys = await this.dir.publicKeys(event.organizerId, event.eventId);
+    const id = keys.map((k) => `${k.keyId}:${k.publicKey}`).join('|');
+    let c = this.checks.get(event.eventId);
+    if (!c || c.keys !== id) {
+      c = { keys: id, check: createBarcodeCheck({ eventId: event.eventId, keys, graceSeconds: this.grace, ed25519Verify: nodeEd25519Verify }) };
+      this.checks.set(event.eventId, c);
+    }
+    return c.check;
+  }
+
+  private async record(device: DeviceRecord, event: EventRecord, input: ScanInput, local: LocalDecision, mode: 'online', localVerdict: null): Promise<ScanResult> {
+    const r = await this.call(device, event, input, local, mode, localVerdict);
+    if (r.server_verdict === 'admitted' || r.server_verdict === 'exited') this.notifier.changed(event.eventId);
+    const verdict = r.verdict as ScanVerdict;
+    const result: ScanResult = { verdict, scanId: input.scanId, replay: r.replay };
+    if (local.ticket) result.ticket = { id: local.ticket.ticketId, issue: local.ticket.issue, placeKind: local.ticket.placeKind, placeId: local.ticket.placeId };
+    if (verdict === 'already-inside' && r.other_gate) {
+      result.entered = { gateId: r.other_gate, gateName: event.gates.get(r.other_gate)?.name ?? null, at: new Date(r.other_at!).toISOString() };
+    }
+    return result;
+  }
+
+  private async call(device: DeviceRecord, event: EventRecord, input: ScanInput, local: LocalDecision, mode: 'online' | 'offline', localVerdict: string | null): Promise<RecordRow> {
+    const pre = local.verdict === 'admitted' ? 'valid' : local.verdict;
+    const detail = local.ticket ? null : { barcodeLength: input.barcode.length };
+    const params = [
+      device.id,
+      device.tokenHash,
+      input.scanId,
+      event.eventId,
+      input.gateId,
+      input.direction,
+      mode,
+      local.ticket?.ticketId ?? null,
+      local.ticket?.issue ?? null,
+      pre,
+      localVerdict,
+      input.deviceTime,
+      detail ? JSON.stringify(detail) : null,
+    ];
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const [row] = await runSql<RecordRow>(
+          this.dir.em(),
+          `select * from access_control.record_scan(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb)`,
+          params,
+        );
+        if (row.verdict === 'device-revoked') {
+          this.dir.forgetDevices();
+          throw new DomainError('ACCESS_CONTROL.DEVICE_UNAUTHENTICATED', 'unknown or revoked scanner device', 'unauthenticated');
+        }
+        return row;
+      } catch (e) {
+        // The same device scan id is being recorded by a concurrent retry: read its verdict on the next attempt.
+        if ((e as { code?: string }).code === 'AC409' && attempt < 3) continue;
+        throw e;
+      }
+    }
+  }
+}
