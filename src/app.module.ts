@@ -8,6 +8,7 @@ import { JobsModule } from './infrastructure/jobs/jobs.module';
 import { LoggingModule } from './infrastructure/logging/logging.module';
 import { MessagingModule } from './infrastructure/messaging/messaging.module';
 import { MetricsModule } from './infrastructure/metrics/metrics.module';
+import { OperationsModule } from './infrastructure/operations/operations.module';
 import { RedisModule } from './infrastructure/redis/redis.module';
 import { AccessControlModule } from './modules/access-control/access-control.module';
 import { EscrowModule } from './modules/escrow/escrow.module';
@@ -36,6 +37,7 @@ export class AppModule {
         TicketingModule,
         EscrowModule,
         AccessControlModule,
+        OperationsModule,
       ],
     };
   }
