@@ -83,12 +83,12 @@ export class HomeDeliveryService {
       `select id from ticketing.home_delivery where status = 'pending' and created_at < now() - (? || ' milliseconds')::interval and attempts < 20 limit 500`,
       [String(olderThanMs)],
     );
-    for (const r of d) await this.jobs.add('ticketing.deliver-home', { deliveryId: r.id }, { jobId: `deliver-home:${r.id}:${Date.now()}` });
+    for (const r of d) await this.jobs.add('ticketing.deliver-home', { deliveryId: r.id }, { jobId: `deliver-home-${r.id}-${Date.now()}` });
     const runs = await runSql<{ id: string }>(
       em,
       `select id from ticketing.print_run where status in ('queued', 'binding', 'rendering') and coalesce(started_at, created_at) < now() - interval '10 minutes' and attempts < 8 limit 100`,
     );
-    for (const r of runs) await this.jobs.add('ticketing.print-run', { runId: r.id }, { jobId: `print-run:${r.id}:${Date.now()}` });
+    for (const r of runs) await this.jobs.add('ticketing.print-run', { runId: r.id }, { jobId: `print-run-${r.id}-${Date.now()}` });
     return { deliveries: d.length, runs: runs.length };
   }
 

@@ -73,7 +73,7 @@ export class OrderPaidHandler implements IntegrationEventConsumer<OrderPaid> {
       );
       // Fast path; if this transaction rolls back the job finds no delivery and does nothing, and the sweep job
       // picks up any pending delivery whose job was lost.
-      if (created.length) await this.jobs.add('ticketing.deliver-home', { deliveryId: id }, { delay: 250, jobId: `deliver-home:${id}` });
+      if (created.length) await this.jobs.add('ticketing.deliver-home', { deliveryId: id }, { delay: 250, jobId: `deliver-home-${id}` });
     }
   }
 }

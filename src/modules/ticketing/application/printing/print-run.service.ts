@@ -7,7 +7,6 @@ import { JobQueue } from '../../../../infrastructure/jobs/jobs.module';
 import { DomainError } from '../../../../shared-kernel/domain-error';
 import { newId } from '../../../../shared-kernel/ids';
 import type { Principal } from '../../../../shared-kernel/roles';
-import { parseSerial } from '../../domain/blank-serial';
 import { ticketText } from '../../domain/ticket-text';
 import { renderStockSheets } from '../../infrastructure/pdf/ticket-pdf';
 import { BarcodeIssuer } from '../barcodes/barcode-issuer';
@@ -77,7 +76,7 @@ export class PrintRunService {
   }
 
   async enqueue(runId: string): Promise<void> {
-    await this.jobs.add('ticketing.print-run', { runId }, { jobId: `print-run:${runId}:${Date.now()}` });
+    await this.jobs.add('ticketing.print-run', { runId }, { jobId: `print-run-${runId}-${Date.now()}` });
   }
 
   async createIn(em: EntityManager, p: Principal, req: CreatePrintRun, kind: 'run' | 'reprint'): Promise<string> {
@@ -182,14 +181,14 @@ export class PrintRunService {
         [runId],
       );
       if (items.length > 0) {
-        const start = run.first_serial ? parseSerial(run.first_serial) : null;
+        const start = run.first_serial;
         // Consumes the office's blanks in serial order; FOR UPDATE keeps two runs of one office apart.
         const blanks = await runSql<{ serial: string }>(
           em,
           `select serial from ticketing.blank
-            where organizer_id = ? and office_id = ? and state = 'available' ${start ? 'and (prefix, number) >= (?, ?)' : ''}
+            where organizer_id = ? and office_id = ? and state = 'available' ${start ? 'and (prefix, number) >= (select s.prefix, s.number from ticketing.blank s where s.serial = ?)' : ''}
             order by prefix, number limit ? for update`,
-          start ? [run.organizer_id, run.office_id, start.prefix, start.number.toString(), items.length] : [run.organizer_id, run.office_id, items.length],
+          start ? [run.organizer_id, run.office_id, start, items.length] : [run.organizer_id, run.office_id, items.length],
         );
         if (blanks.length < items.length) {
           throw new DomainError('TICKETING.INSUFFICIENT_STOCK', `office has ${blanks.length} usable blanks, run needs ${items.length}`, 'conflict');

@@ -5,7 +5,7 @@ import { runSql } from '../../../../infrastructure/database/sql';
 import { DomainError } from '../../../../shared-kernel/domain-error';
 import { newId } from '../../../../shared-kernel/ids';
 import type { Principal } from '../../../../shared-kernel/roles';
-import { formatSerial, parseSerial } from '../../domain/blank-serial';
+import { formatSerial } from '../../domain/blank-serial';
 import { BarcodeIssuer } from '../barcodes/barcode-issuer';
 import { PrintRunService, PrintRunView } from '../printing/print-run.service';
 import { scopeOf } from '../scope';
@@ -99,8 +99,13 @@ export class BlankStockService {
         const office = await runSql(em, `select 1 from ticketing.party where organization_id = ? and kind = 'presale-office'`, [req.officeId]);
         if (!office.length) throw DomainError.notFound('TICKETING.OFFICE_NOT_FOUND', 'presale office');
       }
-      const from = req.firstSerial ? parseSerial(req.firstSerial) : null;
-      const to = req.lastSerial ? parseSerial(req.lastSerial) : null;
+      const numberOf = async (serial: string) => {
+        const [r] = await runSql<{ number: string }>(em, `select number from ticketing.blank where serial = ? and batch_id = ?`, [serial, batchId]);
+        if (!r) throw DomainError.notFound('TICKETING.BLANK_NOT_FOUND', `blank ${serial} of this batch`);
+        return { number: BigInt(r.number) };
+      };
+      const from = req.firstSerial ? await numberOf(req.firstSerial) : null;
+      const to = req.lastSerial ? await numberOf(req.lastSerial) : null;
       const moved = await runSql<{ serial: string; number: string; old_office: string | null }>(
         em,
         `with sel as (
