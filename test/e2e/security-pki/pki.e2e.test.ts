@@ -3,6 +3,7 @@ import { Agent, request as undiciRequest } from 'undici';
 import { TestApp, uniq } from '../../support/app-harness';
 import { createCaCertificate, issueClientCertificate } from '../../../src/modules/security/pki/infrastructure/x509-toolkit';
 import { BusinessListener } from '../../../src/modules/security/pki/infrastructure/business-listener.service';
+import { CrlService } from '../../../src/modules/security/pki/application/crl.service';
 import { businessAgent, businessLogin, businessRequest, expectHandshakeRefused, issueCertificate, openssl, RawKeepAliveConnection, strongPassword, waitFor } from './pki-support';
 
 /**
@@ -281,9 +282,45 @@ describe('security PKI: client certificates on the business listener', () => {
     const r = await t.get('/pki/crl.pem');
     expect(r.status).toBe(200);
     expect(r.text).toContain('BEGIN X509 CRL');
-    const metrics = await t.get('/metrics');
+    let metrics = await t.get('/metrics');
     expect(metrics.text).toMatch(/pki_crl_seconds_until_next_update \d+/);
-    expect(metrics.text).toContain('pki_crl_expiry_alerts_total');
+    expect(metrics.text).toMatch(/pki_crl_expiry_alerts_total 0/);
+    // a CRL close to its nextUpdate raises the alert (error log + counter)
+    const crl = t.app.get(CrlService);
+    const current = (await crl.latest())!;
+    expect(crl.checkExpiry(current)).toBe(false);
+    expect(crl.checkExpiry({ ...current, nextUpdate: new Date(Date.now() + 120_000) })).toBe(true);
+    metrics = await t.get('/metrics');
+    expect(metrics.text).toMatch(/pki_crl_expiry_alerts_total 1/);
   });
+
+  it('revocationOnOneInstance_isEnforcedAtOnceByAnother_viaRedisPubSub', async () => {
+    // a second instance with a long cache: only the pub/sub invalidation can make it refuse at once
+    const other = await TestApp.start({ PKI_GUARD_CACHE_MS: '5000' }, { businessListener: true });
+    try {
+      const cert = await issueCertificate(t, org.token, { userId: org.userId, binding: { kind: 'machine', machineName: `MULTI-${uniq()}` }, pkcs12Password: strongPassword() });
+      const agent = businessAgent(other, cert);
+      const login = await businessLogin(other, agent, org.email, org.password);
+      expect(login.status).toBe(200);
+      await agent.close();
+      const conn = await RawKeepAliveConnection.open(other.businessPort!, other.ca, cert);
+      const ok = await conn.request('GET', '/pki/connection', login.body.token);
+      expect(ok !== 'closed' && ok.status).toBe(200); // cached as valid on the other instance now
+      expect((await t.post(`/pki/certificates/${cert.serial}/revoke`, { reason: 'affiliationChanged' }, org.token)).status).toBe(200);
+      const refused = await waitFor(
+        'refusal on the other instance',
+        async () => {
+          const r = await conn.request('GET', '/pki/connection', login.body.token);
+          return r === 'closed' || r.status !== 200 ? r : null;
+        },
+        1500,
+        50,
+      );
+      expect(refused !== 'closed' && refused.status).toBe(403);
+      conn.close();
+    } finally {
+      await other.close();
+    }
+  }, 60_000);
 });
 
