@@ -120,3 +120,28 @@ export async function downloadPackage(t: TestApp, deviceToken: string, eventId: 
   if (res.statusCode !== 200) throw new Error(`package: ${res.statusCode} ${raw.toString()}`);
   return { bytes: raw.length, content: await openPackage(raw, (b) => inflateRawSync(b), (m, s) => edVerify(null, m, pub, s)) };
 }
+
+/** A complete sales.OrderPaid payload (as Sales publishes it) for GA tickets. */
+export function orderPaidPayload(s: Setup, ticketIds: string[], channel: 'online' | 'box-office' = 'box-office', categoryId = randomUUID()) {
+  const orderId = randomUUID();
+  return {
+    orderId,
+    orderNumber: `PT-${orderId.slice(0, 6).toUpperCase()}`,
+    event: { id: s.eventId, organizerId: s.organizerId, name: 'Access control test', startsAt: new Date(Date.now() + 3600_000).toISOString(), venueName: 'Hall' },
+    channel: { kind: channel },
+    total: { minor: String(2500 * ticketIds.length), currency: 'EUR' },
+    lines: ticketIds.map((ticketId) => ({
+      ticketId,
+      kind: 'ga',
+      areaId: categoryId,
+      areaName: 'Standing',
+      categoryId,
+      categoryName: 'Standing',
+      reduction: 'adult',
+      price: { minor: '2500', currency: 'EUR' },
+    })),
+    paidAt: new Date().toISOString(),
+    payment: { method: 'cash' },
+    customer: { name: 'Box office customer' },
+  };
+}

@@ -149,7 +149,7 @@ export class ScannerController {
     const device = await this.dir.authenticate(auth);
     await this.dir.eventForDevice(device, eventId);
     const abort = new AbortController();
-    req.raw.once('close', () => abort.abort());
+    req.raw.socket?.once('close', () => abort.abort());
     return this.feed.poll(eventId, this.feed.cursorOf(q.cursor), Number(q.wait ?? 0), abort.signal);
   }
 
@@ -169,10 +169,11 @@ export class ScannerController {
     await this.dir.eventForDevice(device, eventId);
     let cursor = this.feed.cursorOf(lastEventId || q.cursor);
     const abort = new AbortController();
-    req.raw.once('close', () => abort.abort());
     reply.hijack();
     const raw = reply.raw;
+    raw.once('close', () => abort.abort());
     raw.writeHead(200, { ...(reply.getHeaders() as Record<string, string>), 'content-type': 'text/event-stream', 'cache-control': 'no-store' });
+    raw.flushHeaders();
     let lastWrite = Date.now();
     try {
       while (!abort.signal.aborted) {
