@@ -203,6 +203,9 @@ export class CatalogueService {
           where a.plan_id = ?`,
         [eventId, plan.seat_count, initial, eventId, plan.id],
       );
+      // Fresh statistics for the reservation statements' index choices (a new event can add 100,000 rows at once;
+      // without this the planner may scan instead of using the partial "free" indexes until autovacuum runs).
+      await runSql(em, `analyze sales.stock_unit`);
       return { id: eventId, capacity: plan.seat_count + plan.ga_capacity, categories: cats.map((c) => ({ id: c.id, key: c.key, name: c.name })) };
     });
   }

@@ -1,0 +1,349 @@
+/**
+ * `npm run bench:reservations [-- --instances 2 --clients 64 --seconds 40 --pgbench-seconds 15]`
+ *
+ * Reservation throughput over real HTTPS against a scratch database:
+ * 1. migrates a scratch database, starts N API instances (child processes, same database),
+ * 2. creates an event with 20,000 seats (4 blocks × 50 rows × 100) and a 50,000-place GA area, all online,
+ * 3. 64 concurrent HTTPS clients reserve through the public shop API (mix: 1–4 specific seats, best-available 2–6,
+ *    GA 1–4) until everything is held (or the time cap),
+ * 4. checks the result against the database (oversold seats / GA places, phantom holds),
+ * 5. measures `pgbench -N -c 32 -j 2 -T 15` on a scratch database as the baseline,
+ * then prints a table and, as the last line, one JSON object.
+ */
+import 'reflect-metadata';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import path from 'node:path';
+import { Client } from 'pg';
+import { Agent, request } from 'undici';
+import { loadConfig } from '../../config/configuration';
+import { loadTlsMaterial } from '../../src/infrastructure/http/tls-material';
+
+const args = process.argv.slice(2);
+const arg = (name: string, def: number) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : def;
+};
+const INSTANCES = arg('instances', 1);
+const CLIENTS = arg('clients', 64);
+const SECONDS = arg('seconds', 40);
+const PGBENCH_SECONDS = arg('pgbench-seconds', 15);
+const BASE_PORT = arg('port', 18443);
+const KEEP_DB = args.includes('--keep-db');
+const ROOT = path.resolve(__dirname, '..', '..');
+const RUN = `${Date.now().toString(36)}_${process.pid}`;
+const PG_BASE = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const dbUrl = (name: string) => {
+  const u = new URL(PG_BASE);
+  u.pathname = `/${name}`;
+  return u.toString();
+};
+const BENCH_DB = `proticket_bench_${RUN}`;
+const PGBENCH_DB = `proticket_pgbench_${RUN}`;
+const ADMIN = { email: 'bench-admin@proticket.local', password: 'bench-admin-password-0123' };
+const log = (s: string) => process.stderr.write(`[bench] ${s}\n`);
+
+async function admin(sql: string) {
+  const c = new Client({ connectionString: PG_BASE });
+  await c.connect();
+  try {
+    await c.query(sql);
+  } finally {
+    await c.end();
+  }
+}
+
+function startServer(i: number, env: NodeJS.ProcessEnv): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    const port = BASE_PORT + i;
+    const child = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), '-r', 'ts-node/register/transpile-only', 'scripts/bench/reservations-server.ts'], {
+      cwd: ROOT,
+      env: { ...env, HTTP_PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const timer = setTimeout(() => reject(new Error(`instance ${i} did not start`)), 90_000);
+    child.stdout!.on('data', (d: Buffer) => {
+      if (d.toString().includes('READY')) {
+        clearTimeout(timer);
+        resolve(child);
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`instance ${i} exited with ${code}`)));
+  });
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (!sorted.length) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+async function main(): Promise<void> {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: 'development',
+    DATABASE_URL: dbUrl(BENCH_DB),
+    DATABASE_POOL_MAX: process.env.DATABASE_POOL_MAX ?? '24',
+    REDIS_KEY_PREFIX: `pt-bench-${RUN}`,
+    LOG_LEVEL: 'silent',
+    WORKERS_IN_PROCESS: 'false',
+    BOOTSTRAP_ADMIN_EMAIL: ADMIN.email,
+    BOOTSTRAP_ADMIN_PASSWORD: ADMIN.password,
+    SALES_MAX_PLACES_ONLINE: '10',
+    SALES_PLAN_MAX_SEATS: '100000',
+  };
+  log(`migrating scratch database ${BENCH_DB}`);
+  execFileSync(process.execPath, ['-r', 'ts-node/register/transpile-only', 'scripts/migrate.ts'], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const config = loadConfig(env);
+  const tls = await loadTlsMaterial(config);
+  log(`starting ${INSTANCES} API instance(s)`);
+  const servers: ChildProcess[] = [];
+  try {
+    for (let i = 0; i < INSTANCES; i++) servers.push(await startServer(i, env));
+    const agent = new Agent({ connect: { ca: tls.ca, servername: 'localhost' }, connections: CLIENTS, keepAliveTimeout: 30_000 });
+    const call = async (i: number, method: string, p: string, body?: unknown, token?: string) => {
+      const headers: Record<string, string> = {};
+      if (body !== undefined) headers['content-type'] = 'application/json';
+      if (token) headers.authorization = `Bearer ${token}`;
+      const r = await request(`https://127.0.0.1:${BASE_PORT + (i % INSTANCES)}${p}`, {
+        method: method as never,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        dispatcher: agent,
+      });
+      const text = await r.body.text();
+      return { status: r.statusCode, body: text ? JSON.parse(text) : null };
+    };
+
+    // ---- setup: organizer, venue, 20,000-seat plan + 50,000 GA, event all online ---------------------------------
+    const adminToken = (await call(0, 'POST', '/auth/login', ADMIN)).body.token;
+    const org = await call(0, 'POST', '/organizations', { kind: 'organizer', name: `Bench ${RUN}` }, adminToken);
+    const pw = 'bench-organizer-password-0123';
+    await call(0, 'POST', '/users', { organizationId: org.body.id, email: `org-${RUN}@bench.local`, displayName: 'bench', password: pw, roles: ['organizer-admin'] }, adminToken);
+    const token = (await call(0, 'POST', '/auth/login', { email: `org-${RUN}@bench.local`, password: pw })).body.token;
+    const venue = await call(0, 'POST', '/sales/venues', { name: 'Bench Arena' }, token);
+    const plan = {
+      name: 'Arena',
+      stage: { x: 500, y: 0 },
+      blocks: Array.from({ length: 4 }, (_, b) => ({
+        name: `Block ${b + 1}`,
+        rows: Array.from({ length: 50 }, (_, r) => ({
+          label: String(r + 1),
+          seats: Array.from({ length: 100 }, (_, s) => ({ label: String(s + 1), x: b * 1100 + s * 10, y: 20 + r * 10, category: r < 20 ? 'A' : 'B' })),
+        })),
+      })),
+      areas: [{ name: 'Standing', category: 'GA', capacity: 50_000 }],
+    };
+    let t0 = Date.now();
+    const pl = await call(0, 'POST', `/sales/venues/${venue.body.id}/plans`, plan, token);
+    if (pl.status !== 201) throw new Error(`plan upload failed: ${pl.status} ${JSON.stringify(pl.body)}`);
+    const planUploadMs = Date.now() - t0;
+    const now = Date.now();
+    t0 = Date.now();
+    const ev = await call(
+      0,
+      'POST',
+      '/sales/events',
+      {
+        planId: pl.body.id,
+        name: 'Bench Night',
+        startsAt: new Date(now + 30 * 86400_000).toISOString(),
+        salesStart: new Date(now - 3600_000).toISOString(),
+        salesEnd: new Date(now + 29 * 86400_000).toISOString(),
+        currency: 'EUR',
+        categories: [
+          { key: 'A', name: 'Cat 1', prices: { adult: 8900 } },
+          { key: 'B', name: 'Cat 2', prices: { adult: 5900 } },
+          { key: 'GA', name: 'Standing', prices: { adult: 4900 } },
+        ],
+        initialContingent: { kind: 'online' },
+      },
+      token,
+    );
+    if (ev.status !== 201) throw new Error(`event failed: ${ev.status} ${JSON.stringify(ev.body)}`);
+    const eventCreateMs = Date.now() - t0;
+    const eventId = ev.body.id as string;
+    const cat = Object.fromEntries((ev.body.categories as { id: string; key: string }[]).map((c) => [c.key, c.id]));
+    const detail = await call(0, 'GET', `/shop/events/${eventId}`);
+    const areaId = detail.body.areas[0].id as string;
+    const map = await call(0, 'GET', `/shop/events/${eventId}/seat-map`);
+    const seatIds: string[] = map.body.seats.map((s: { id: string }) => s.id);
+    log(`event ready: ${seatIds.length} seats + 50000 GA (plan upload ${planUploadMs} ms, event ${eventCreateMs} ms)`);
+
+    // ---- load: 64 clients until sold out ----------------------------------------------------------------------------
+    const unknownFree = new Set(seatIds); // seats nobody has reported winning yet (specific-seat picks come from here)
+    const open = { A: true, B: true, ga: true };
+    const wonUnits = new Map<number, number>(); // unitNo → times won (must stay 1)
+    let gaWon = 0;
+    let seatWon = 0;
+    let ok = 0;
+    let refused = 0;
+    let errors = 0;
+    const lat: number[] = [];
+    const perKind: Record<string, { ok: number; refused: number; lat: number[] }> = {
+      seats: { ok: 0, refused: 0, lat: [] },
+      best: { ok: 0, refused: 0, lat: [] },
+      ga: { ok: 0, refused: 0, lat: [] },
+    };
+    const deadline = Date.now() + SECONDS * 1000;
+    const rnd = (n: number) => Math.floor(Math.random() * n);
+    const seatArr = () => [...unknownFree];
+    let cachedFree: string[] = seatArr();
+    let cacheAt = Date.now();
+
+    const client = async (c: number) => {
+      while (Date.now() < deadline && (seatWon < 20_000 || gaWon < 50_000)) {
+        const kinds: string[] = [];
+        if (seatWon < 20_000 && (open.A || open.B)) kinds.push('best');
+        if (seatWon < 20_000 && unknownFree.size > 0) kinds.push('seats');
+        if (gaWon < 50_000) kinds.push('ga');
+        if (!kinds.length) break;
+        const kind = kinds[rnd(kinds.length)];
+        let p: string;
+        let body: Record<string, unknown>;
+        let bestKey: 'A' | 'B' = 'A';
+        if (kind === 'seats') {
+          if (Date.now() - cacheAt > 200) {
+            cachedFree = seatArr();
+            cacheAt = Date.now();
+          }
+          const start = rnd(Math.max(1, cachedFree.length));
+          body = { seatIds: cachedFree.slice(start, start + 1 + rnd(4)) };
+          if (!(body.seatIds as string[]).length) continue;
+          p = `/shop/events/${eventId}/holds/seats`;
+        } else if (kind === 'best') {
+          bestKey = open.A && open.B ? (rnd(2) ? 'A' : 'B') : open.A ? 'A' : 'B';
+          body = { categoryId: cat[bestKey], quantity: 2 + rnd(5), allowSplit: true };
+          p = `/shop/events/${eventId}/holds/best-available`;
+        } else {
+          body = { areaId, quantity: 1 + rnd(4) };
+          p = `/shop/events/${eventId}/holds/quantity`;
+        }
+        const t1 = performance.now();
+        let r: { status: number; body: any };
+        try {
+          r = await call(c, 'POST', p, body);
+        } catch {
+          errors++;
+          continue;
+        }
+        lat.push(performance.now() - t1);
+        perKind[kind].lat.push(performance.now() - t1);
+        if (r.status === 201) {
+          ok++;
+          perKind[kind].ok++;
+          for (const it of r.body.items) {
+            wonUnits.set(it.unitNo, (wonUnits.get(it.unitNo) ?? 0) + 1);
+            if (it.kind === 'ga') gaWon++;
+            else {
+              seatWon++;
+              unknownFree.delete(it.seatId);
+            }
+          }
+        } else if (r.status === 409 || r.status === 422) {
+          refused++;
+          perKind[kind].refused++;
+          if (kind === 'seats') for (const id of (r.body?.seatIds ?? []) as string[]) unknownFree.delete(id);
+          if (kind === 'best' && r.body?.code === 'SALES.NOT_ENOUGH_AVAILABLE' && r.body.available === 0) open[bestKey] = false;
+        } else errors++;
+      }
+    };
+    log(`load: ${CLIENTS} clients on ${INSTANCES} instance(s)`);
+    const started = performance.now();
+    await Promise.all(Array.from({ length: CLIENTS }, (_, c) => client(c)));
+    const elapsedS = (performance.now() - started) / 1000;
+    await agent.close();
+
+    // ---- verify against the database -------------------------------------------------------------------------------
+    const db = new Client({ connectionString: dbUrl(BENCH_DB) });
+    await db.connect();
+    const { rows: [dbc] } = await db.query(
+      `select count(*) filter (where kind = 'seat' and status = 'held')::int as seats_held,
+              count(*) filter (where kind = 'ga' and status = 'held')::int as ga_held,
+              count(*) filter (where kind = 'seat')::int as seats, count(*) filter (where kind = 'ga')::int as ga
+         from sales.stock_unit where event_id = $1`,
+      [eventId],
+    );
+    const { rows: [hm] } = await db.query(
+      `select count(*)::int as n from sales.hold h where h.event_id = $1
+          and h.quantity <> (select count(*) from sales.stock_unit u where u.hold_id = h.id and u.status = 'held')`,
+      [eventId],
+    );
+    await db.end();
+    const twice = [...wonUnits.entries()].filter(([, n]) => n > 1).map(([u]) => u);
+    const oversoldSeats = twice.filter((u) => u < 20_000).length + Math.max(0, seatWon - dbc.seats) + Math.abs(dbc.seats_held - seatWon);
+    const gaOversold = twice.filter((u) => u >= 20_000).length + Math.max(0, gaWon - dbc.ga) + Math.abs(dbc.ga_held - gaWon);
+
+    for (const s of servers) s.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 1500));
+    if (!KEEP_DB) await admin(`drop database if exists "${BENCH_DB}" with (force)`);
+    else log(`kept ${BENCH_DB} (event ${eventId})`);
+
+    // ---- pgbench baseline ----------------------------------------------------------------------------------------------
+    log(`pgbench baseline on ${PGBENCH_DB}`);
+    await admin(`create database "${PGBENCH_DB}"`);
+    const pgUrl = new URL(dbUrl(PGBENCH_DB));
+    const pgArgs = ['-h', pgUrl.hostname, '-p', pgUrl.port || '5432', '-U', decodeURIComponent(pgUrl.username || 'postgres')];
+    execFileSync('pgbench', [...pgArgs, '-i', '-q', '-s', '10', PGBENCH_DB], { stdio: ['ignore', 'ignore', 'ignore'] });
+    const out = execFileSync('pgbench', [...pgArgs, '-N', '-c', '32', '-j', '2', '-T', String(PGBENCH_SECONDS), PGBENCH_DB], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    await admin(`drop database if exists "${PGBENCH_DB}" with (force)`);
+    const tps = Number(/tps = ([\d.]+)/.exec(out)?.[1] ?? 0);
+
+    lat.sort((a, b) => a - b);
+    const reservationsPerS = ok / elapsedS;
+    const result = {
+      instances: INSTANCES,
+      clients: CLIENTS,
+      duration_s: +elapsedS.toFixed(2),
+      requests: ok + refused + errors,
+      reservations: ok,
+      refused,
+      errors,
+      reservations_per_s: +reservationsPerS.toFixed(1),
+      requests_per_s: +((ok + refused) / elapsedS).toFixed(1),
+      places_held: seatWon + gaWon,
+      seats_held: seatWon,
+      ga_held: gaWon,
+      sold_out: seatWon === 20_000 && gaWon === 50_000,
+      p50_ms: +percentile(lat, 50).toFixed(2),
+      p99_ms: +percentile(lat, 99).toFixed(2),
+      oversold_seats: oversoldSeats,
+      ga_oversold: gaOversold,
+      hold_mismatches: hm.n,
+      pgbench_tps: +tps.toFixed(1),
+      ratio: +(tps ? reservationsPerS / tps : 0).toFixed(3),
+      plan_upload_ms: planUploadMs,
+      event_create_ms: eventCreateMs,
+    };
+    const rows: [string, string][] = [
+      ['API instances / clients', `${INSTANCES} / ${CLIENTS}`],
+      ['duration', `${result.duration_s} s`],
+      ['successful reservations', `${ok} (${result.reservations_per_s}/s)`],
+      ['refused (409/422, nothing written)', `${refused}`],
+      ['errors (5xx / network)', `${errors}`],
+      ...(['seats', 'best', 'ga'] as const).map((k): [string, string] => {
+        const l = perKind[k].lat.sort((a, b) => a - b);
+        return [`  ${k} ok/refused, p50/p99`, `${perKind[k].ok}/${perKind[k].refused}, ${percentile(l, 50).toFixed(1)}/${percentile(l, 99).toFixed(1)} ms`];
+      }),
+      ['places held (seats + GA)', `${seatWon} / 20000 + ${gaWon} / 50000`],
+      ['latency p50 / p99', `${result.p50_ms} ms / ${result.p99_ms} ms`],
+      ['oversold seats / GA', `${oversoldSeats} / ${gaOversold}`],
+      ['pgbench -N -c 32 -j 2 TPS', `${result.pgbench_tps}`],
+      ['ratio reservations/s ÷ pgbench TPS', `${result.ratio}`],
+      ['20k-seat plan upload / event creation', `${planUploadMs} ms / ${eventCreateMs} ms`],
+    ];
+    const w = Math.max(...rows.map((r) => r[0].length));
+    console.log(rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n'));
+    console.log(JSON.stringify(result));
+  } finally {
+    for (const s of servers) if (s.exitCode === null) s.kill('SIGKILL');
+    if (!KEEP_DB) await admin(`drop database if exists "${BENCH_DB}" with (force)`).catch(() => undefined);
+    await admin(`drop database if exists "${PGBENCH_DB}" with (force)`).catch(() => undefined);
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
