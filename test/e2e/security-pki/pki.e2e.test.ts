@@ -278,6 +278,25 @@ describe('security PKI: client certificates on the business listener', () => {
     expect(dir.body.code).toBe('PKI.BINDING_NOT_ALLOWED');
   }, 60_000);
 
+  it('deactivatedUser_refusedAtOnce_andCertificatesRevokedByEventHandler', async () => {
+    const clerk = await t.createUser(admin, org.organizationId, ['box-office-clerk']);
+    const cert = await issueCertificate(t, org.token, { userId: clerk.userId, binding: { kind: 'machine', machineName: `DEACT-${uniq()}` }, pkcs12Password: strongPassword() });
+    const agent = businessAgent(t, cert);
+    const login = await businessLogin(t, agent, clerk.email, clerk.password);
+    expect(login.status).toBe(200);
+    expect((await businessRequest(t, agent, 'GET', '/auth/me', { token: login.body.token })).status).toBe(200);
+    expect((await t.request('PATCH', `/users/${clerk.userId}`, { body: { active: false }, token: org.token })).status).toBe(200);
+    expect((await businessRequest(t, agent, 'GET', '/auth/me', { token: login.body.token })).status).toBe(401); // session gone
+    const relogin = await businessLogin(t, agent, clerk.email, clerk.password);
+    expect(relogin.status).toBe(401);
+    await agent.close();
+    const revoked = await waitFor('certificate revoked by the UserDeactivated consumer', async () => {
+      const r = await t.get(`/pki/certificates/${cert.serial}`, org.token);
+      return r.body.status === 'revoked' ? r.body : null;
+    });
+    expect(revoked.revocationReason).toBe('affiliationChanged');
+  }, 60_000);
+
   it('crl_isPublishedAtPublicUrl_andAlertMetricIsExported', async () => {
     const r = await t.get('/pki/crl.pem');
     expect(r.status).toBe(200);

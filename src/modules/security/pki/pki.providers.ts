@@ -5,6 +5,7 @@ import { ClientCertificateService } from './application/client-certificate.servi
 import { CrlService } from './application/crl.service';
 import { DirectoryEnforcement } from './application/directory-enforcement.service';
 import { DIRECTORY } from './application/directory.port';
+import { RevokeCertificatesOnUserDeactivated } from './application/event-handlers/user-deactivated.handler';
 import { DirectorySyncJob, PkiSchedules, PublishCrlJob } from './application/jobs/pki-jobs.handler';
 import { PkiBus } from './application/pki-bus';
 import { PlatformCa } from './application/platform-ca.service';
@@ -26,6 +27,7 @@ export const PKI_PROVIDERS: Provider[] = [
   PublishCrlJob,
   DirectorySyncJob,
   PkiSchedules,
+  RevokeCertificatesOnUserDeactivated,
 ];
 
 export const PKI_CONTROLLERS: Type[] = [PkiController];
