@@ -28,6 +28,14 @@ function collect(doc: Doc): Promise<Buffer> {
   });
 }
 
+/** Shortens text with an ellipsis until it fits the width (measured with the current font and size). */
+function fit(doc: Doc, text: string, width: number): string {
+  if (doc.widthOfString(text) <= width) return text;
+  let t = text;
+  while (t.length > 1 && doc.widthOfString(`${t}…`) > width) t = t.slice(0, -1);
+  return `${t}…`;
+}
+
 const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
 
 /**
@@ -54,14 +62,12 @@ export async function renderStockSheets(
       const b = layout.blanks[j];
       const bx = b.xMm * MM;
       const by = b.yMm * MM;
-      doc.font('Helvetica');
       const f = layout.fields;
       const put = (field: keyof SheetLayout['fields'], value: string, bold = false) => {
         const spec = f[field];
-        doc
-          .font(bold ? 'Helvetica-Bold' : 'Helvetica')
-          .fontSize(spec.sizePt)
-          .text(value, bx + spec.xMm * MM, by + spec.yMm * MM, { width: spec.widthMm ? spec.widthMm * MM : undefined, lineBreak: false, ellipsis: true });
+        doc.font(bold ? 'Helvetica-Bold' : 'Helvetica').fontSize(spec.sizePt);
+        // single line, no line wrapper (it costs more than the barcode); cut to the field's width if given
+        doc.text(spec.widthMm ? fit(doc, value, spec.widthMm * MM) : value, bx + spec.xMm * MM, by + spec.yMm * MM, { lineBreak: false });
       };
       put('event', t.text.event, true);
       put('date', t.text.date);
