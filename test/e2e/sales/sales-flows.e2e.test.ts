@@ -308,6 +308,25 @@ describe('sales flows (real HTTPS)', () => {
     for (const c of av.body.byChannel) expect(c.free + c.held + c.pending + c.sold).toBe(c.capacity);
   });
 
+  it('planCsvImport_createsBlocksRowsAndFlags_andBadCsvIs400', async () => {
+    const org = await t.createTenant('organizer', ['organizer-admin']);
+    const venue = await t.post('/sales/venues', { name: 'CSV hall' }, org.token);
+    const csv = ['block;row;seat;x;y;category;wheelchair;companion', 'Parkett;1;1;0;10;A;yes;', 'Parkett;1;2;10;10;A;;yes', '"Rang, links";1;1;0;50;B;;'].join('\n');
+    const r = await t.request('POST', `/sales/venues/${venue.body.id}/plans/csv?name=Hall&stageX=5&stageY=0`, {
+      raw: csv,
+      token: org.token,
+      headers: { 'content-type': 'text/csv' },
+    });
+    expect(r.status).toBe(201);
+    expect(r.body).toMatchObject({ seatCount: 3, categories: ['A', 'B'], blocks: [{ name: 'Parkett' }, { name: 'Rang, links' }] });
+    const bad = await t.request('POST', `/sales/venues/${venue.body.id}/plans/csv?name=Hall`, {
+      raw: 'block,row,seat\nA,1,1',
+      token: org.token,
+      headers: { 'content-type': 'text/csv' },
+    });
+    expect({ s: bad.status, c: bad.body.code }).toEqual({ s: 400, c: 'SALES.INVALID_PLAN' });
+  });
+
   it('routes_areDocumentedInOpenApi', async () => {
     const r = await t.get('/docs/openapi.json');
     const paths = Object.keys(r.body.paths);

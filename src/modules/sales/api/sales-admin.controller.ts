@@ -1,12 +1,13 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { RouteConfig } from '@nestjs/platform-fastify';
-import { ApiBody, ApiConsumes, ApiCreatedResponse, ApiOkResponse, ApiPayloadTooLargeResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiConsumes, ApiQuery, ApiCreatedResponse, ApiOkResponse, ApiPayloadTooLargeResponse, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Roles } from '../../../infrastructure/http/route-access';
 import { DomainError } from '../../../shared-kernel/domain-error';
 import type { Principal } from '../../../shared-kernel/roles';
 import { CatalogueService } from '../application/catalogue.service';
 import { SalesQueries } from '../application/queries/sales.queries';
 import { SalesErrors } from '../domain/sales-errors';
+import { planFromCsv } from './plan-csv';
 import { LARGE_BODY_ROUTE } from '../infrastructure/plan-body-limit';
 import { CancelRequest, CreateEventRequest, CreateVenueRequest, ListOrdersQuery, MoveContingentRequest, planSchema, ReturnContingentRequest, SeatingPlanDoc } from './sales.dto';
 
@@ -49,6 +50,31 @@ export class SalesAdminController {
       throw SalesErrors.invalidPlan(issues.map((i) => `${i.field}: ${i.message}`).join('; '), { errors: issues });
     }
     return this.catalogue.createPlan(p, venueId, parsed.data);
+  }
+
+  @Post('venues/:venueId/plans/csv')
+  @Roles('organizer-admin')
+  @RouteConfig(LARGE_BODY_ROUTE)
+  @ApiConsumes('text/csv')
+  @ApiQuery({ name: 'name', required: true })
+  @ApiQuery({ name: 'stageX', required: false })
+  @ApiQuery({ name: 'stageY', required: false })
+  @ApiBody({
+    schema: { type: 'string', example: 'block,row,seat,x,y,category,wheelchair,companion\nParkett,1,1,0,10,A,yes,\nParkett,1,2,10,10,A,,yes' },
+    description: 'seats as CSV (header required; optional columns wheelchair, companion, position); `,` or `;`',
+  })
+  @ApiCreatedResponse()
+  createPlanFromCsv(
+    @Param('venueId', uuidParam) venueId: string,
+    @Body() body: unknown,
+    @Query('name') name: string | undefined,
+    @Query('stageX') stageX: string | undefined,
+    @Query('stageY') stageY: string | undefined,
+    @CurrentPrincipal() p: Principal,
+  ) {
+    if (typeof body !== 'string') throw SalesErrors.invalidPlan('send the plan as text/csv');
+    const stage = stageX !== undefined && stageY !== undefined ? { x: Number(stageX), y: Number(stageY) } : null;
+    return this.createPlan(venueId, planFromCsv(body, name ?? '', stage), p);
   }
 
   @Get('venues/:venueId/plans')

@@ -16,6 +16,10 @@ export class PlanBodyLimit {
   constructor(adapterHost: HttpAdapterHost, @Inject(APP_CONFIG) config: AppConfig) {
     const fastify = adapterHost.httpAdapter?.getInstance?.() as FastifyInstance | undefined;
     if (!fastify || typeof fastify.addHook !== 'function') return;
+    // CSV plan imports arrive as text/csv (no other parser in this app handles it; skip if one is registered).
+    if (!fastify.hasContentTypeParser('text/csv')) {
+      fastify.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: config.SALES_PLAN_BODY_LIMIT_BYTES }, (_req, body, done) => done(null, body));
+    }
     fastify.addHook('onRoute', (route: RouteOptions) => {
       if ((route.config as Record<string, unknown> | undefined)?.salesLargeBody) route.bodyLimit = config.SALES_PLAN_BODY_LIMIT_BYTES;
     });
