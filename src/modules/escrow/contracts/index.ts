@@ -27,3 +27,22 @@ export const ESCROW_EVENTS = {
   PaymentReceived: 'escrow.PaymentReceived',
   RefundIssued: 'escrow.RefundIssued',
 } as const;
+
+/**
+ * An online order got its payment instructions (ISO 11649 creditor reference + trust account). Sales / Ticketing may
+ * show or mail them to the customer. Added compatibly: consumers of the two events above are unaffected.
+ */
+export type PaymentInstructionsIssued = IntegrationEvent<
+  'escrow.PaymentInstructionsIssued',
+  {
+    orderId: string;
+    orderNumber: string;
+    amount: { minor: string; currency: string };
+    /** ISO 11649 reference, electronic form ("RF18539007547034"); print it in groups of four. */
+    creditorReference: string;
+    beneficiary: { name: string; iban: string; bic: string | null };
+    paymentDeadline: string | null;
+  }
+>;
+
+export const ESCROW_EVENT_TYPES = { ...ESCROW_EVENTS, PaymentInstructionsIssued: 'escrow.PaymentInstructionsIssued' } as const;

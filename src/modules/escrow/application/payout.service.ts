@@ -1,0 +1,118 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '../../../../config/configuration';
+import { runSql } from '../../../infrastructure/database/sql';
+import { CLOCK, Clock } from '../../../shared-kernel/clock';
+import { DomainError } from '../../../shared-kernel/domain-error';
+import { newId } from '../../../shared-kernel/ids';
+import { Bookings } from '../domain/bookings';
+import { LedgerWriter } from '../infrastructure/ledger-writer';
+import { writePain001 } from '../infrastructure/sepa/pain001.writer';
+
+export interface PayoutRunResult {
+  runId: string | null;
+  messageId: string | null;
+  count: number;
+  total: string;
+  currency: string;
+  payouts: { eventId: string; organizerId: string; amount: string; endToEndId: string }[];
+  skipped: { eventId: string; organizerId: string; reason: string }[];
+  xml: string | null;
+}
+
+/**
+ * Organizer payouts: after the event start + ESCROW_PAYOUT_DELAY_DAYS, each event's posted organizer payable (its
+ * revenue minus fees) is paid out in one SEPA credit-transfer file (pain.001.001.09) and the payout entry posted.
+ * No payout before the event (date check); none twice (unique payout per event in the database).
+ */
+@Injectable()
+export class PayoutService {
+  constructor(
+    private readonly ledger: LedgerWriter,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async run(em: EntityManager, opts: { organizerId?: string; eventId?: string; createdBy?: string | null }): Promise<PayoutRunResult> {
+    const currency = this.config.ESCROW_CURRENCY;
+    const cutoff = new Date(this.clock.now().getTime() - this.config.ESCROW_PAYOUT_DELAY_DAYS * 86400_000);
+    const rows = await runSql<{ organizer_id: string; event_id: string; payable: string; starts_at: Date; open_orders: number; holder_name: string | null; iban: string | null; bic: string | null }>(
+      em,
+      `select a.owner_id organizer_id, a.event_id, (-b.posted_minor)::text payable, ev.starts_at, ev.open_orders, pa.holder_name, pa.iban, pa.bic
+         from escrow.account a
+         join escrow.account_balance b on b.account_id = a.id
+         join lateral (select max(event_starts_at) starts_at, count(*) filter (where status in ('awaiting-payment', 'awaiting-counter-payment'))::int open_orders
+                         from escrow.order_account o where o.event_id = a.event_id) ev on true
+         left join escrow.payee_account pa on pa.organization_id = a.owner_id
+        where a.type = 'organizer-payable' and a.currency = ? and b.posted_minor < 0
+          and not exists (select 1 from escrow.payout p where p.event_id = a.event_id)
+          and (?::uuid is null or a.owner_id = ?::uuid) and (?::uuid is null or a.event_id = ?::uuid)
+        order by a.event_id
+        for update of b`,
+      [currency, opts.organizerId ?? null, opts.organizerId ?? null, opts.eventId ?? null, opts.eventId ?? null],
+    );
+    const skipped: PayoutRunResult['skipped'] = [];
+    const due = rows.filter((r) => {
+      const why = !r.starts_at || new Date(r.starts_at) > cutoff ? 'event not yet past its payout date' : r.open_orders > 0 ? 'orders still awaiting payment' : !r.iban ? 'no payee bank account on file' : null;
+      if (why) skipped.push({ eventId: r.event_id, organizerId: r.organizer_id, reason: why });
+      return !why;
+    });
+    if (!due.length) return { runId: null, messageId: null, count: 0, total: '0', currency, payouts: [], skipped, xml: null };
+    const runId = newId();
+    const now = this.clock.now();
+    const messageId = `PT-PO-${now.toISOString().slice(0, 10).replace(/-/g, '')}-${runId.slice(0, 8)}`;
+    const payouts = due.map((r) => ({ r, id: newId(), amount: BigInt(r.payable), entry: Bookings.payout(r.organizer_id, r.event_id, currency, BigInt(r.payable)) }));
+    const e2e = (id: string) => `PO-${id.replace(/-/g, '').slice(0, 24)}`;
+    const total = payouts.reduce((a, p) => a + p.amount, 0n);
+    const xml = writePain001({
+      messageId,
+      createdAt: now,
+      executionDate: now.toISOString().slice(0, 10),
+      currency,
+      debtor: { name: this.config.ESCROW_TRUST_ACCOUNT_NAME, iban: this.config.ESCROW_TRUST_ACCOUNT_IBAN, bic: this.config.ESCROW_TRUST_ACCOUNT_BIC },
+      transfers: payouts.map((p) => ({
+        endToEndId: e2e(p.id),
+        amount: p.amount,
+        creditorName: p.r.holder_name!,
+        creditorIban: p.r.iban!,
+        creditorBic: p.r.bic,
+        remittance: `ProTicket payout event ${p.r.event_id}`,
+      })),
+    });
+    await this.ledger.post(
+      em,
+      payouts.map((p) => p.entry),
+    );
+    await runSql(em, `insert into escrow.payout_run (id, kind, message_id, currency, total_minor, count, xml, created_by) values (?, 'organizer-payout', ?, ?, ?, ?, ?, ?)`, [
+      runId,
+      messageId,
+      currency,
+      total.toString(),
+      payouts.length,
+      xml,
+      opts.createdBy ?? null,
+    ]);
+    try {
+      await runSql(
+        em,
+        `insert into escrow.payout (id, run_id, organizer_id, event_id, amount_minor, currency, end_to_end_id, entry_id)
+         select id, ?, organizer_id, event_id, amount_minor, ?, end_to_end_id, entry_id
+           from jsonb_to_recordset(?::jsonb) as x(id uuid, organizer_id uuid, event_id uuid, amount_minor bigint, end_to_end_id text, entry_id uuid)`,
+        [runId, currency, JSON.stringify(payouts.map((p) => ({ id: p.id, organizer_id: p.r.organizer_id, event_id: p.r.event_id, amount_minor: p.amount.toString(), end_to_end_id: e2e(p.id), entry_id: p.entry.id })))],
+      );
+    } catch (e) {
+      if (String((e as Error).message).includes('payout_event_id_key')) throw new DomainError('ESCROW.PAYOUT_ALREADY_DONE', 'an event in this run was paid out concurrently', 'conflict');
+      throw e;
+    }
+    return {
+      runId,
+      messageId,
+      count: payouts.length,
+      total: total.toString(),
+      currency,
+      payouts: payouts.map((p) => ({ eventId: p.r.event_id, organizerId: p.r.organizer_id, amount: p.amount.toString(), endToEndId: e2e(p.id) })),
+      skipped,
+      xml,
+    };
+  }
+}

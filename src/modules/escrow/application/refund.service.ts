@@ -1,0 +1,209 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '../../../../config/configuration';
+import { runSql } from '../../../infrastructure/database/sql';
+import { integrationEvent, Outbox } from '../../../infrastructure/messaging/outbox';
+import { DomainError } from '../../../shared-kernel/domain-error';
+import { newId } from '../../../shared-kernel/ids';
+import { ESCROW_EVENTS, RefundIssued } from '../contracts';
+import { Bookings } from '../domain/bookings';
+import { EntryDraft, reversal } from '../domain/ledger';
+import { CARD_PAYMENT_PROVIDER, CardPaymentProvider } from '../domain/payment-gateway';
+import { LedgerWriter } from '../infrastructure/ledger-writer';
+import { writePain001 } from '../infrastructure/sepa/pain001.writer';
+import type { OrderRow } from './order-book';
+
+interface NewRefund {
+  amount: bigint;
+  currency: string;
+  reason: string;
+  orderId?: string | null;
+  orderNumber?: string | null;
+  paymentId?: string | null;
+  reviewItemId?: string | null;
+  creditorName?: string | null;
+  creditorIban?: string | null;
+  method: 'sepa' | 'card';
+  /** The entry that made the money owed (credit on refunds-payable). */
+  owedEntryId: string;
+}
+
+/**
+ * Money back to customers: order refunds (cancellation, Sales' refund, event cancellation) and refunds of review
+ * items. Owed first (refunds payable), paid by card refund at once or in a SEPA refund run (pain.001).
+ */
+@Injectable()
+export class RefundService {
+  constructor(
+    private readonly ledger: LedgerWriter,
+    private readonly outbox: Outbox,
+    @Inject(CARD_PAYMENT_PROVIDER) private readonly card: CardPaymentProvider,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** A paid order is refunded (fully: its sale and fee entries are reversed; partly: borne by the organizer). */
+  async refundOrder(em: EntityManager, order: OrderRow, requested: bigint, reason: string): Promise<void> {
+    const amount = requested > order.total ? order.total : requested;
+    if (amount <= 0n) return;
+    const full = amount === order.total;
+    const drafts: EntryDraft[] = [];
+    if (full) {
+      const originals = await this.ledger.load(em, [order.feeEntryId, order.saleEntryId].filter((x): x is string => !!x));
+      for (const e of originals) drafts.push(reversal(e, reason));
+    }
+    if (order.channel !== 'online') {
+      // Counter sale: the office paid the customer back in cash; its receivable shrinks accordingly.
+      if (!full) drafts.push(Bookings.partialRefundOwed(order, amount, reason));
+      await this.ledger.post(em, drafts);
+      if (!full) {
+        // the counter refund is settled by the office: move it from refunds payable to the office's receivable
+        await this.ledger.post(em, [counterRefundSettled(order, amount)]);
+      }
+      if (full) await runSql(em, `update escrow.order_account set status = 'refunded', updated_at = now() where order_id = ?`, [order.orderId]);
+      return;
+    }
+    const owed = full ? Bookings.orderRefundOwed(order, amount, reason) : Bookings.partialRefundOwed(order, amount, reason);
+    drafts.push(owed);
+    await this.ledger.post(em, drafts);
+    if (full) await runSql(em, `update escrow.order_account set status = 'refunded', updated_at = now() where order_id = ?`, [order.orderId]);
+    const [payer] = await runSql<{ id: string; method: 'bank-transfer' | 'card'; payer_name: string | null; payer_iban: string | null }>(
+      em,
+      `select id, method, payer_name, payer_iban from escrow.payment where order_id = ? and status = 'applied' order by received_at limit 1`,
+      [order.orderId],
+    );
+    await this.create(em, {
+      amount,
+      currency: order.currency,
+      reason,
+      orderId: order.orderId,
+      orderNumber: order.orderNumber,
+      paymentId: payer?.id ?? null,
+      creditorName: payer?.payer_name ?? null,
+      creditorIban: payer?.payer_iban ?? null,
+      method: payer?.method === 'card' ? 'card' : 'sepa',
+      owedEntryId: owed.id,
+    });
+  }
+
+  /** An order closed (expired / cancelled) after part of its money was manually matched: that part is refunded. */
+  async parkReceivedOfClosedOrder(em: EntityManager, order: OrderRow): Promise<void> {
+    const owed = Bookings.orderRefundOwed(order, order.received, 'order closed before it was fully paid');
+    await this.ledger.post(em, [owed]);
+    const [payer] = await runSql<{ id: string; method: string; payer_name: string | null; payer_iban: string | null }>(
+      em,
+      `select id, method, payer_name, payer_iban from escrow.payment where order_id = ? order by received_at limit 1`,
+      [order.orderId],
+    );
+    await this.create(em, {
+      amount: order.received,
+      currency: order.currency,
+      reason: 'order closed before it was fully paid',
+      orderId: order.orderId,
+      orderNumber: order.orderNumber,
+      paymentId: payer?.id ?? null,
+      reviewItemId: null,
+      creditorName: payer?.payer_name ?? null,
+      creditorIban: payer?.payer_iban ?? null,
+      method: payer?.method === 'card' ? 'card' : 'sepa',
+      owedEntryId: owed.id,
+    });
+  }
+
+  /** Records a refund; card refunds are executed with the provider at once, SEPA ones wait for the refund run. */
+  async create(em: EntityManager, r: NewRefund): Promise<{ id: string; status: 'pending' | 'issued' }> {
+    const id = newId();
+    await runSql(
+      em,
+      `insert into escrow.refund (id, order_id, order_number, payment_id, review_item_id, amount_minor, currency, reason, method, creditor_name, creditor_iban,
+                                  status, end_to_end_id, entry_id)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
+      [id, r.orderId ?? null, r.orderNumber ?? null, r.paymentId ?? null, r.reviewItemId ?? null, r.amount.toString(), r.currency, r.reason, r.method, r.creditorName ?? null, r.creditorIban ?? null, `RF-${id.slice(0, 8)}${id.slice(9, 13)}`, r.owedEntryId],
+    );
+    if (r.method !== 'card' || !r.paymentId) return { id, status: 'pending' };
+    const done = await this.card.refund({ paymentId: r.paymentId, amount: r.amount, currency: r.currency });
+    await this.issue(em, [{ id, amount: r.amount, currency: r.currency, orderId: r.orderId ?? null, orderNumber: r.orderNumber ?? null, reason: r.reason }], null, done.refundReference);
+    return { id, status: 'issued' };
+  }
+
+  /** The SEPA refund run: every pending refund with an IBAN, one pain.001 file, entries posted, RefundIssued sent. */
+  async runSepaRefunds(em: EntityManager, createdBy: string | null, currency: string): Promise<{ runId: string; count: number; total: string; xml: string } | null> {
+    const rows = await runSql<{ id: string; amount_minor: string; order_id: string | null; order_number: string | null; reason: string; creditor_name: string | null; creditor_iban: string; end_to_end_id: string }>(
+      em,
+      `select id, amount_minor::text, order_id, order_number, reason, creditor_name, creditor_iban, end_to_end_id from escrow.refund
+        where status = 'pending' and method = 'sepa' and creditor_iban is not null and currency = ? order by created_at for update skip locked`,
+      [currency],
+    );
+    if (!rows.length) return null;
+    const runId = newId();
+    const total = rows.reduce((a, r) => a + BigInt(r.amount_minor), 0n);
+    const messageId = `PT-RF-${new Date().toISOString().slice(0, 10).replace(/-/g, '')}-${runId.slice(0, 8)}`;
+    const xml = writePain001({
+      messageId,
+      createdAt: new Date(),
+      executionDate: new Date().toISOString().slice(0, 10),
+      currency,
+      debtor: { name: this.config.ESCROW_TRUST_ACCOUNT_NAME, iban: this.config.ESCROW_TRUST_ACCOUNT_IBAN, bic: this.config.ESCROW_TRUST_ACCOUNT_BIC },
+      transfers: rows.map((r) => ({
+        endToEndId: r.end_to_end_id,
+        amount: BigInt(r.amount_minor),
+        creditorName: r.creditor_name ?? 'Customer',
+        creditorIban: r.creditor_iban,
+        remittance: `ProTicket refund ${r.order_number ?? ''} ${r.reason}`,
+      })),
+    });
+    await runSql(em, `insert into escrow.payout_run (id, kind, message_id, currency, total_minor, count, xml, created_by) values (?, 'refund', ?, ?, ?, ?, ?, ?)`, [
+      runId,
+      messageId,
+      currency,
+      total.toString(),
+      rows.length,
+      xml,
+      createdBy,
+    ]);
+    await this.issue(
+      em,
+      rows.map((r) => ({ id: r.id, amount: BigInt(r.amount_minor), currency, orderId: r.order_id, orderNumber: r.order_number, reason: r.reason })),
+      runId,
+      null,
+    );
+    return { runId, count: rows.length, total: total.toString(), xml };
+  }
+
+  private async issue(
+    em: EntityManager,
+    refunds: { id: string; amount: bigint; currency: string; orderId: string | null; orderNumber: string | null; reason: string }[],
+    runId: string | null,
+    providerRef: string | null,
+  ): Promise<void> {
+    const drafts = refunds.map((r) => ({ r, e: Bookings.refundPaid(r.currency, r.amount, `Refund ${r.orderNumber ?? r.id} paid out`, r.orderId) }));
+    await this.ledger.post(
+      em,
+      drafts.map((d) => d.e),
+    );
+    await runSql(
+      em,
+      `update escrow.refund f set status = 'issued', issued_at = now(), run_id = ?, provider_reference = ?, issue_entry_id = x.entry_id
+         from jsonb_to_recordset(?::jsonb) as x(id uuid, entry_id uuid) where f.id = x.id and f.status = 'pending'`,
+      [runId, providerRef, JSON.stringify(drafts.map((d) => ({ id: d.r.id, entry_id: d.e.id })))],
+    );
+    const events = refunds
+      .filter((r) => r.orderId && r.orderNumber)
+      .map((r) =>
+        integrationEvent<RefundIssued['type'], RefundIssued['payload']>(ESCROW_EVENTS.RefundIssued, {
+          refundId: r.id,
+          orderId: r.orderId!,
+          orderNumber: r.orderNumber!,
+          amount: { minor: r.amount.toString(), currency: r.currency },
+          reason: r.reason,
+        }),
+      );
+    for (let i = 0; i < events.length; i += 1000) await this.outbox.append(em, ...events.slice(i, i + 1000));
+  }
+}
+
+/** Partial refund of a counter sale paid back in cash by the office: refunds payable ← office receivable. */
+function counterRefundSettled(order: OrderRow, amount: bigint): EntryDraft {
+  return Bookings.refundPaidByOffice(order, amount);
+}
+
+export const refundNotFound = () => DomainError.notFound('ESCROW.REFUND_NOT_FOUND', 'refund');

@@ -1,0 +1,39 @@
+import { DomainError } from '../../../shared-kernel/domain-error';
+
+/** One booked line of a bank statement, normalized from camt.053 or MT940. Amounts are integer minor units. */
+export interface StatementLine {
+  /** Stable identity for idempotent re-import: the bank's transaction id, or a checksum of the line's content. */
+  key: string;
+  direction: 'credit' | 'debit';
+  amount: bigint;
+  currency: string;
+  bookingDate: string | null;
+  /** Unstructured + structured remittance information, joined (the matcher tolerates spaces, case, breaks). */
+  remittance: string;
+  structuredReference: string | null;
+  endToEndId: string | null;
+  counterpartyName: string | null;
+  counterpartyIban: string | null;
+}
+
+export interface ParsedStatement {
+  format: 'camt.053' | 'mt940';
+  accountIban: string | null;
+  statementId: string | null;
+  currency: string | null;
+  closingBalance: bigint | null;
+  closingDate: string | null;
+  lines: StatementLine[];
+}
+
+export const statementError = (code: string, message: string, details?: Record<string, unknown>) =>
+  new DomainError(`ESCROW.${code}`, message, code === 'STATEMENT_MALFORMED' || code === 'STATEMENT_WRONG_NAMESPACE' ? 'validation' : 'unprocessable', details);
+
+/** "1234.5" / "1234,50" → 123450 (2 decimals); refuses signs, exponents, more decimals than the currency has. */
+export function parseAmount(text: string, where: string, decimalSep: '.' | ',' = '.'): bigint {
+  const t = text.trim();
+  const re = decimalSep === '.' ? /^(\d{1,15})(?:\.(\d{0,2}))?$/ : /^(\d{1,15}),(\d{0,2})$/;
+  const m = re.exec(t);
+  if (!m) throw statementError('STATEMENT_INVALID', `${where}: "${text}" is not an amount`, { where });
+  return BigInt(m[1]) * 100n + BigInt((m[2] ?? '').padEnd(2, '0') || '0');
+}

@@ -1,0 +1,98 @@
+import { TestApp } from '../../support/app-harness';
+import { camt053, xmllint } from '../../fixtures/escrow/camt053';
+import { formatCreditorReference } from '../../../src/modules/escrow/domain/rf-reference';
+import { escrowOrder, outboxEvents, SalesSimulator, sql, uploadStatement, waitFor } from './escrow-test-kit';
+
+describe('escrow: online order → camt.053 → paid → payout (real HTTPS)', () => {
+  let t: TestApp;
+  let sales: SalesSimulator;
+  let admin: string;
+  beforeAll(async () => {
+    t = await TestApp.start();
+    sales = new SalesSimulator(t);
+    admin = await t.adminToken();
+  });
+  afterAll(() => t.close());
+
+  it('onlineOrder_paidByCamt053WithRf_isPaidBalancedAndPaidOutOnceAsValidPain001', async () => {
+    const org = await t.createTenant('organizer', ['organizer-admin']);
+    expect((await t.request('PUT', '/escrow/my/payee-account', { token: org.token, body: { holderName: 'Konzertagentur Müller', iban: 'DE89370400440532013000' } })).status).toBe(200);
+    const order = sales.order({ organizerId: org.organizationId, prices: [4500, 4500, 2000] });
+    await sales.placed(order);
+    const placed = await escrowOrder(t, order.orderId, 'awaiting-payment');
+    await waitFor('rf', async () => (await escrowOrder(t, order.orderId)).rf_reference);
+
+    const view = await t.get(`/escrow/orders/${order.orderId}`, org.token);
+    expect(view.status).toBe(200);
+    const rf: string = view.body.paymentReference;
+    expect(rf).toMatch(/^RF\d{2}\d{14}$/);
+    expect(view.body.total).toBe('11000');
+    expect(placed.status).toBe('awaiting-payment');
+
+    // pending revenue visible to the organizer, nothing posted yet
+    const before = await t.get(`/escrow/my/events/${order.event.id}`, org.token);
+    expect(before.body).toMatchObject({ payable: '0', pending: '11000', awaitingPayment: 1 });
+
+    // the customer types the reference in lower case with spaces and a line break
+    const printed = formatCreditorReference(rf).toLowerCase();
+    const xml = camt053({
+      msgId: `HAPPY-${order.orderId.slice(0, 8)}`,
+      closing: '110.00',
+      entries: [{ amount: '110.00', bankRef: `BR-${order.orderId.slice(0, 30)}`, ustrd: [`Konzertkarten ${printed.slice(0, 7)}`, `${printed.slice(7)} danke`] }],
+    });
+    expect(xmllint(xml, 'camt.053.001.08')).toMatch(/validates/);
+    const { upload, result } = await uploadStatement(t, admin, xml);
+    expect(upload.status).toBe(202);
+    expect(result).toMatchObject({ error: null, status: 'imported', result: { matched: 1, review: 0, duplicateFile: false } });
+
+    const paid = await escrowOrder(t, order.orderId, 'paid');
+    expect(paid.received).toBe('11000');
+    const events = await outboxEvents(t, 'escrow.PaymentReceived', order.orderId);
+    expect(events).toHaveLength(1);
+    expect(events[0].payload).toMatchObject({ orderNumber: order.orderNumber, amount: { minor: '11000', currency: 'EUR' }, method: 'bank-transfer' });
+
+    // fees: default contract = 1.00 per ticket + 5 ‰ guarantee → 300 + (23 + 23 + 10) = 356
+    const ev = await t.get(`/escrow/my/events/${order.event.id}`, org.token);
+    expect(ev.body).toMatchObject({ payable: String(11000 - 356), pending: '0', fees: '356', paidOrders: 1 });
+
+    const tb = await t.get('/escrow/trial-balance', admin);
+    expect(tb.status).toBe(200);
+    expect(tb.body).toMatchObject({ balanced: true, unbalancedEntries: 0, balanceDrift: 0, negativeAccounts: 0 });
+
+    // re-importing the same file changes nothing
+    const again = await uploadStatement(t, admin, xml);
+    expect(again.result).toMatchObject({ status: 'imported', result: { duplicateFile: true, matched: 0 } });
+    expect(await outboxEvents(t, 'escrow.PaymentReceived', order.orderId)).toHaveLength(1);
+    const [{ n }] = await sql(t, `select count(*)::int n from escrow.payment where order_id = ?`, [order.orderId]);
+    expect(n).toBe(1);
+
+    // payout after the event: the file's sum is the organizer's share, valid pain.001.001.09
+    const run = await t.post('/escrow/payout-runs', { eventId: order.event.id }, admin);
+    expect(run.status).toBe(201);
+    expect(run.body).toMatchObject({ count: 1, total: String(11000 - 356) });
+    expect(xmllint(run.body.xml, 'pain.001.001.09')).toMatch(/validates/);
+    expect(run.body.xml).toContain('<CtrlSum>106.44</CtrlSum>');
+    expect(run.body.xml).toContain('<IBAN>DE89370400440532013000</IBAN>');
+    const xmlGet = await t.get(`/escrow/payout-runs/${run.body.runId}/pain.001.xml`, admin);
+    expect(xmlGet.status).toBe(200);
+    expect(xmlGet.text).toBe(run.body.xml);
+
+    const twice = await t.post('/escrow/payout-runs', { eventId: order.event.id }, admin);
+    expect(twice.body).toMatchObject({ count: 0, xml: null });
+    const after = await t.get(`/escrow/my/events/${order.event.id}`, org.token);
+    expect(after.body).toMatchObject({ payable: '0', paidOut: String(11000 - 356) });
+    expect((await t.get('/escrow/trial-balance', admin)).body.balanced).toBe(true);
+  });
+
+  it('payout_beforeTheEventDate_isNotMade', async () => {
+    const org = await t.createTenant('organizer', ['organizer-admin']);
+    await t.request('PUT', '/escrow/my/payee-account', { token: org.token, body: { holderName: 'Future Events', iban: 'DE89370400440532013000' } });
+    const order = sales.order({ organizerId: org.organizationId, prices: [3000], startsAt: new Date(Date.now() + 5 * 86400_000).toISOString() });
+    await sales.placed(order);
+    const o = await waitFor('rf', async () => (await escrowOrder(t, order.orderId)).rf_reference);
+    const { result } = await uploadStatement(t, admin, camt053({ msgId: `FUT-${order.orderId.slice(0, 30)}`, entries: [{ amount: '30.00', strdRef: o }] }));
+    expect(result.result.matched).toBe(1);
+    const run = await t.post('/escrow/payout-runs', { eventId: order.event.id }, admin);
+    expect(run.body).toMatchObject({ count: 0, skipped: [{ eventId: order.event.id, reason: 'event not yet past its payout date' }] });
+  });
+});
