@@ -10,8 +10,15 @@ async function main(): Promise<void> {
   const tls = await loadTlsMaterial(config);
   const app = await createHttpApp(AppModule.forRoot(config), config, tls);
   await app.listen({ port: config.HTTP_PORT, host: '127.0.0.1' });
+  let handshakes = 0;
+  app.getHttpServer().on('secureConnection', () => handshakes++);
   process.stdout.write(`READY ${config.HTTP_PORT}\n`);
-  process.on('SIGTERM', () => void app.close().finally(() => process.exit(0)));
+  // On SIGTERM report this process's CPU time (µs) so the driver can compute server CPU per reservation.
+  process.on('SIGTERM', () => {
+    const cpu = process.cpuUsage();
+    process.stderr.write(`[bench] instance on ${config.HTTP_PORT}: ${handshakes} TLS handshakes\n`);
+    process.stdout.write(`CPU ${cpu.user} ${cpu.system}\n`, () => void app.close().finally(() => process.exit(0)));
+  });
 }
 
 main().catch((e) => {

@@ -52,6 +52,39 @@ async function admin(sql: string) {
   }
 }
 
+const serverCpuUs: number[] = [];
+let serverCpuAtLoadStart: number[] = [];
+
+/** CPU time (ms) of the PostgreSQL backends serving the bench database, read from /proc. */
+async function dbBackendCpuMs(): Promise<Map<number, number>> {
+  const c = new Client({ connectionString: PG_BASE });
+  await c.connect();
+  try {
+    const { rows } = await c.query(`select pid from pg_stat_activity where datname = $1`, [BENCH_DB]);
+    const tick = 100; // USER_HZ
+    const out = new Map<number, number>();
+    for (const { pid } of rows) {
+      try {
+        const stat = require('node:fs').readFileSync(`/proc/${pid}/stat`, 'utf8') as string;
+        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        out.set(pid, ((Number(f[11]) + Number(f[12])) * 1000) / tick);
+      } catch {
+        /* backend gone */
+      }
+    }
+    return out;
+  } finally {
+    await c.end();
+  }
+}
+
+/** CPU time (ms) of a process, from /proc (user + system). */
+async function serverCpu(pid: number): Promise<number> {
+  const stat = require('node:fs').readFileSync(`/proc/${pid}/stat`, 'utf8') as string;
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+}
+
 function startServer(i: number, env: NodeJS.ProcessEnv): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
     const port = BASE_PORT + i;
@@ -62,12 +95,15 @@ function startServer(i: number, env: NodeJS.ProcessEnv): Promise<ChildProcess> {
     });
     const timer = setTimeout(() => reject(new Error(`instance ${i} did not start`)), 90_000);
     child.stdout!.on('data', (d: Buffer) => {
+      const m = /CPU (\d+) (\d+)/.exec(d.toString());
+      if (m) serverCpuUs[i] = Number(m[1]) + Number(m[2]);
       if (d.toString().includes('READY')) {
         clearTimeout(timer);
         resolve(child);
       }
     });
     child.on('exit', (code) => reject(new Error(`instance ${i} exited with ${code}`)));
+    (child as ChildProcess & { benchIndex?: number }).benchIndex = i;
   });
 }
 
@@ -247,9 +283,17 @@ async function main(): Promise<void> {
       }
     };
     log(`load: ${CLIENTS} clients on ${INSTANCES} instance(s)`);
+    const dbCpuBefore = await dbBackendCpuMs();
+    const driverCpuBefore = process.cpuUsage();
+    serverCpuAtLoadStart = await Promise.all(servers.map((s) => serverCpu(s.pid!)));
     const started = performance.now();
     await Promise.all(Array.from({ length: CLIENTS }, (_, c) => client(c)));
     const elapsedS = (performance.now() - started) / 1000;
+    const driverCpu = process.cpuUsage(driverCpuBefore);
+    const serverCpuMs = (await Promise.all(servers.map((s) => serverCpu(s.pid!)))).reduce((a, v, i) => a + v - serverCpuAtLoadStart[i], 0);
+    const dbCpuAfter = await dbBackendCpuMs();
+    let dbCpuMs = 0;
+    for (const [pid, ms] of dbCpuAfter) dbCpuMs += ms - (dbCpuBefore.get(pid) ?? 0);
     await agent.close();
 
     // ---- verify against the database -------------------------------------------------------------------------------
@@ -313,6 +357,10 @@ async function main(): Promise<void> {
       hold_mismatches: hm.n,
       pgbench_tps: +tps.toFixed(1),
       ratio: +(tps ? reservationsPerS / tps : 0).toFixed(3),
+      server_cpu_ms_per_request: +(serverCpuMs / Math.max(1, ok + refused)).toFixed(3),
+      db_cpu_ms_per_request: +(dbCpuMs / Math.max(1, ok + refused)).toFixed(3),
+      driver_cpu_ms_per_request: +((driverCpu.user + driverCpu.system) / 1000 / Math.max(1, ok + refused)).toFixed(3),
+      load_average_1m: +require('node:os').loadavg()[0].toFixed(2),
       plan_upload_ms: planUploadMs,
       event_create_ms: eventCreateMs,
     };
@@ -329,6 +377,8 @@ async function main(): Promise<void> {
       ['places held (seats + GA)', `${seatWon} / 20000 + ${gaWon} / 50000`],
       ['latency p50 / p99', `${result.p50_ms} ms / ${result.p99_ms} ms`],
       ['oversold seats / GA', `${oversoldSeats} / ${gaOversold}`],
+      ['CPU ms per request: API / PostgreSQL / load driver', `${result.server_cpu_ms_per_request} / ${result.db_cpu_ms_per_request} / ${result.driver_cpu_ms_per_request}`],
+      ['machine load average (1 min, other jobs included)', `${result.load_average_1m}`],
       ['pgbench -N -c 32 -j 2 TPS', `${result.pgbench_tps}`],
       ['ratio reservations/s ÷ pgbench TPS', `${result.ratio}`],
       ['20k-seat plan upload / event creation', `${planUploadMs} ms / ${eventCreateMs} ms`],
