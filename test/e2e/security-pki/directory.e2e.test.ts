@@ -4,6 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { Attribute, Change, Client } from 'ldapts';
 import { TestApp, uniq } from '../../support/app-harness';
+import { DirectoryUnavailableError } from '../../../src/modules/security/pki/application/directory.port';
+import { LdapDirectory } from '../../../src/modules/security/pki/infrastructure/ldap-directory';
 import { businessAgent, businessLogin, businessRequest, issueCertificate, strongPassword, waitFor } from './pki-support';
 
 interface Slapd {
@@ -162,6 +164,31 @@ describe('security PKI: directory-bound certificates (real slapd)', () => {
     const link = await t.em().getConnection().execute(`select state from security.directory_link where user_id = ?`, [clerk.userId]);
     expect(link[0].state).toBe('missing');
   }, 60_000);
+
+  it('ldapAdapter_attributeMapping_worksForOpenLdapStyleDisabledFlag_andUnreachableDirectoryIsReported', async () => {
+    const account = `ol-${uniq()}`;
+    await directory((c) =>
+      c.add(`uid=${account},${ldap.usersDn}`, { objectClass: ['inetOrgPerson'], uid: account, cn: account, sn: account, employeeType: 'disabled' }),
+    );
+    const enabledOne = `ol-${uniq()}`;
+    await directory((c) => c.add(`uid=${enabledOne},${ldap.usersDn}`, { objectClass: ['inetOrgPerson'], uid: enabledOne, cn: enabledOne, sn: enabledOne }));
+    const openLdap = new LdapDirectory({
+      ...t.config,
+      DIRECTORY_ACCOUNT_ATTRIBUTE: 'uid',
+      DIRECTORY_DISABLED_ATTRIBUTE: 'employeeType',
+      DIRECTORY_DISABLED_RULE: 'equals',
+      DIRECTORY_DISABLED_VALUE: 'DISABLED',
+    });
+    const states = await openLdap.lookup([account, enabledOne, 'nobody-here']);
+    expect(states.get(account)).toEqual({ exists: true, disabled: true });
+    expect(states.get(enabledOne)).toEqual({ exists: true, disabled: false });
+    expect(states.get('nobody-here')).toEqual({ exists: false, disabled: true });
+
+    const wrongPassword = new LdapDirectory({ ...t.config, DIRECTORY_BIND_PASSWORD: 'wrong' });
+    await expect(wrongPassword.lookup([account])).rejects.toBeInstanceOf(DirectoryUnavailableError);
+    const down = new LdapDirectory({ ...t.config, DIRECTORY_LDAP_URL: 'ldap://127.0.0.1:1', DIRECTORY_TIMEOUT_MS: 500 });
+    await expect(down.lookup([account])).rejects.toBeInstanceOf(DirectoryUnavailableError);
+  });
 
   it('directoryIssuing_badInput_isClear4xx', async () => {
     const org = await t.createTenant('organizer', ['organizer-admin']);
