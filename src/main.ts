@@ -1,11 +1,7 @@
 import 'reflect-metadata';
 import 'dotenv/config';
 import { ConfigError, loadConfig } from '../config/configuration';
-import { AppModule } from './app.module';
-import { createHttpApp } from './infrastructure/http/create-http-app';
-import { loadTlsMaterial } from './infrastructure/http/tls-material';
 import { preflight } from './infrastructure/preflight';
-import { BusinessListener } from './modules/security/pki/infrastructure/business-listener.service';
 
 /** The API process: HTTPS listener (+ BullMQ workers and the outbox relay when WORKERS_IN_PROCESS=true). */
 async function main(): Promise<void> {
@@ -15,6 +11,14 @@ async function main(): Promise<void> {
     for (const p of problems) console.error(`ProTicket cannot start: ${p}`);
     process.exit(1);
   }
+  // The application is loaded only once the settings and dependencies check out: a wrong setting is reported in about
+  // a second instead of after loading every module.
+  const [{ AppModule }, { createHttpApp }, { loadTlsMaterial }, { BusinessListener }] = await Promise.all([
+    import('./app.module'),
+    import('./infrastructure/http/create-http-app'),
+    import('./infrastructure/http/tls-material'),
+    import('./modules/security/pki/infrastructure/business-listener.service'),
+  ]);
   const tls = await loadTlsMaterial(config);
   const app = await createHttpApp(AppModule.forRoot(config), config, tls);
   await app.listen({ port: config.HTTP_PORT, host: config.HTTP_HOST });

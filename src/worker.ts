@@ -1,9 +1,6 @@
 import 'reflect-metadata';
 import 'dotenv/config';
-import { NestFactory } from '@nestjs/core';
-import { Logger } from 'nestjs-pino';
 import { ConfigError, loadConfig } from '../config/configuration';
-import { AppModule } from './app.module';
 import { preflight } from './infrastructure/preflight';
 
 /** The worker process (`npm run worker`): BullMQ workers and the outbox relay, no HTTP listener. */
@@ -14,9 +11,11 @@ async function main(): Promise<void> {
     for (const p of problems) console.error(`ProTicket worker cannot start: ${p}`);
     process.exit(1);
   }
+  // loaded only once the settings and dependencies check out (a wrong setting is reported in about a second)
+  const [{ NestFactory }, { Logger }, { AppModule }] = await Promise.all([import('@nestjs/core'), import('nestjs-pino'), import('./app.module')]);
   const app = await NestFactory.createApplicationContext(AppModule.forRoot(config), { bufferLogs: true });
   app.useLogger(app.get(Logger));
-  app.enableShutdownHooks();
+  app.enableShutdownHooks(undefined, { useProcessExit: true }); // SIGTERM: finish active jobs, close, exit 0
   await app.init();
   console.log('ProTicket worker running (SIGTERM to stop gracefully)');
 }

@@ -59,7 +59,8 @@ export async function createHttpApp(rootModule: DynamicModule, config: AppConfig
 
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.useGlobalPipes(createValidationPipe());
-  app.enableShutdownHooks();
+  // SIGTERM/SIGINT: drain (ShutdownState), close the listener after in-flight requests, close workers and pools, exit 0
+  app.enableShutdownHooks(undefined, { useProcessExit: true });
 
   const doc = SwaggerModule.createDocument(
     app,

@@ -61,6 +61,12 @@ export function isUnavailableError(e: unknown): boolean {
   return UNAVAILABLE.test(msg);
 }
 
+/** The body @nestjs/terminus puts in its ServiceUnavailableException. */
+function isHealthCheckResult(body: unknown): body is { status: 'error' | 'shutting_down'; error?: Record<string, unknown>; details: Record<string, unknown> } {
+  const b = body as { status?: unknown; details?: unknown } | null;
+  return typeof b === 'object' && b !== null && (b.status === 'error' || b.status === 'shutting_down') && typeof b.details === 'object' && b.details !== null;
+}
+
 /** Maps any thrown value to a problem. Unknown errors become a bare 500 with no internals. */
 export function toProblem(error: unknown, ctx: { url?: string; requestId?: string }): Problem {
   const base = (status: number, code: string, detail?: string, extra: Partial<Problem> = {}): Problem => ({
@@ -81,6 +87,11 @@ export function toProblem(error: unknown, ctx: { url?: string; requestId?: strin
   if (error instanceof HttpException) {
     const status = error.getStatus();
     const body = error.getResponse();
+    if (isHealthCheckResult(body)) {
+      // @nestjs/terminus answers 503 with its result: keep which checks are down (operators read this body)
+      const down = Object.keys(body.error ?? {});
+      return base(status, 'HEALTH.NOT_READY', `not ready: ${down.join(', ') || 'a check failed'}`, { checks: body.details });
+    }
     const message = typeof body === 'string' ? body : ((body as { message?: unknown }).message ?? error.message);
     const text = Array.isArray(message) ? message.join('; ') : String(message);
     const code =
