@@ -3,6 +3,8 @@ import { Agent, request as undiciRequest } from 'undici';
 import { TestApp, uniq } from '../../support/app-harness';
 import { createCaCertificate, issueClientCertificate } from '../../../src/modules/security/pki/infrastructure/x509-toolkit';
 import { BusinessListener } from '../../../src/modules/security/pki/infrastructure/business-listener.service';
+import { JobQueue } from '../../../src/infrastructure/jobs/jobs.module';
+import { decryptPrivateKey } from '../../../src/modules/security/pki/infrastructure/x509-toolkit';
 import { CrlService } from '../../../src/modules/security/pki/application/crl.service';
 import { businessAgent, businessLogin, businessRequest, expectHandshakeRefused, issueCertificate, openssl, RawKeepAliveConnection, strongPassword, waitFor } from './pki-support';
 
@@ -311,6 +313,21 @@ describe('security PKI: client certificates on the business listener', () => {
     expect(crl.checkExpiry({ ...current, nextUpdate: new Date(Date.now() + 120_000) })).toBe(true);
     metrics = await t.get('/metrics');
     expect(metrics.text).toMatch(/pki_crl_expiry_alerts_total 1/);
+  });
+
+  it('caKey_restsEncryptedWithConfiguredPassphrase_andCrlIsScheduledWellBeforeNextUpdate', async () => {
+    const [row] = await t.em().getConnection().execute(`select key_pem_encrypted, certificate_pem from security.pki_ca where active`);
+    expect(row.key_pem_encrypted).toMatch(/^-----BEGIN ENCRYPTED PRIVATE KEY-----/);
+    expect(row.key_pem_encrypted).not.toContain('BEGIN PRIVATE KEY');
+    expect(decryptPrivateKey(row.key_pem_encrypted, t.config.PKI_CA_PASSPHRASE)).toContain('BEGIN PRIVATE KEY');
+    expect(() => decryptPrivateKey(row.key_pem_encrypted, 'not-the-passphrase-123')).toThrow();
+    const caText = openssl(['x509', '-in', 'ca.pem', '-noout', '-text'], { 'ca.pem': row.certificate_pem });
+    expect(caText).toMatch(/Public-Key: \(4096 bit\)/);
+    expect(caText).toMatch(/CA:TRUE/);
+
+    const scheduler = await t.app.get(JobQueue).queue('pki').getJobScheduler('schedule:security.pki.publish-crl');
+    expect(scheduler).toBeDefined();
+    expect(Number(scheduler!.every)).toBeLessThan(t.config.PKI_CRL_VALIDITY_S * 1000 / 2);
   });
 
   it('revocationOnOneInstance_isEnforcedAtOnceByAnother_viaRedisPubSub', async () => {
