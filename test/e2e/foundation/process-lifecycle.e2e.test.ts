@@ -111,7 +111,7 @@ describe('graceful shutdown of the API process', () => {
       expect(response).toMatch(/"token":"pts_/);
 
       // Then the listener closes and the process ends cleanly.
-      const exit = await Promise.race([server.exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 15_000))]);
+      const exit = await server.exitWithin(15_000);
       expect(exit).not.toBe('timeout');
       expect(exit).toMatchObject({ code: 0, signal: null });
       await expect(request(`https://127.0.0.1:${port}/health/live`, { dispatcher: agent, reset: true })).rejects.toThrow(/ECONNREFUSED|other side closed|socket/i);

@@ -72,6 +72,13 @@ export class RunningProcess {
     });
   }
 
+  /** The exit, or 'timeout' after `ms` (the timer is cleared either way, so it holds no test process open). */
+  async exitWithin(ms: number): Promise<Finished | 'timeout'> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), ms)));
+    return Promise.race([this.exited, timeout]).finally(() => clearTimeout(timer));
+  }
+
   kill(signal: NodeJS.Signals = 'SIGKILL'): void {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
   }
