@@ -246,6 +246,56 @@ describe('ticketing (real HTTPS, PostgreSQL, Redis, SMTP)', () => {
     expect(reprint.body.code).toBe('TICKETING.TICKET_NOT_PAID');
   });
 
+  it('printRun_redeliveredOrCrashedAfterBinding_neverBindsTwice', async () => {
+    const lines = [seatLine(20), seatLine(21), seatLine(22), seatLine(23)];
+    await publish(t, orderPaid({ organizerId: organizer.organizationId, eventId, lines, channel: { kind: 'presale-office', officeId: office.organizationId }, startsAt }));
+    await waitFor('tickets printable', async () => (await runSql(t.em(), `select 1 from ticketing.ticket where ticket_id = ?`, [lines[3].ticketId])).length > 0);
+    // two runs of one office at the same time: consecutive, disjoint blanks
+    const [a, b] = await Promise.all([
+      t.post('/ticketing/print-runs', { ticketIds: [lines[0].ticketId, lines[1].ticketId] }, office.token),
+      t.post('/ticketing/print-runs', { ticketIds: [lines[2].ticketId, lines[3].ticketId] }, office.token),
+    ]);
+    expect([a.status, b.status]).toEqual([201, 201]);
+    await runToDone(a.body.id, office.token);
+    await runToDone(b.body.id, office.token);
+    const binding = async () =>
+      runSql<{ ticket_id: string; serial: string; barcode_id: string }>(t.em(), `select ticket_id, serial, barcode_id from ticketing.blank where ticket_id = any(?::uuid[]) order by serial`, [lines.map((l) => l.ticketId)]);
+    const first = await binding();
+    expect(first).toHaveLength(4);
+    expect(new Set(first.map((r) => r.serial)).size).toBe(4);
+
+    const { PrintRunService } = await import('../../../src/modules/ticketing/application/printing/print-run.service');
+    const runs = t.app.get(PrintRunService);
+    // BullMQ redelivers a finished job: nothing happens
+    expect(await runs.process(a.body.id, async () => undefined, false)).toBe('done');
+    // a crash after the binding committed, before the PDF was stored: the retry only renders again
+    await runSql(t.em(), `update ticketing.print_run set status = 'rendering', pdf = null where id = ?`, [a.body.id]);
+    expect(await runs.process(a.body.id, async () => undefined, false)).toBe('done');
+    expect(await binding()).toEqual(first);
+    const [n] = await runSql<{ n: string }>(t.em(), `select count(*) as n from ticketing.barcode where ticket_id = any(?::uuid[])`, [lines.map((l) => l.ticketId)]);
+    expect(Number(n.n)).toBe(4);
+    const pdf = await rawGet(`/ticketing/print-runs/${a.body.id}/pdf`, office.token);
+    const bundle = await trust();
+    for (const code of decodePdf(pdf, 'datamatrix', 2).flat()) expect(await verifyTicketBarcode(code, bundle, atEvent)).toMatchObject({ valid: true });
+  });
+
+  it('printAtHome_reissue_revokesOldCodes_andSendsNewOnes', async () => {
+    const email = `reissue-${randomUUID().slice(0, 8)}@example.org`;
+    const ev = orderPaid({ organizerId: organizer.organizationId, eventId, lines: [seatLine(30)], channel: { kind: 'online' }, email, startsAt });
+    await publish(t, ev);
+    const first = await waitFor('first mail', async () => mails.find((m) => m.to.includes(email)));
+    const [oldCode] = decodePdf(first.attachments[0].content, 'qrcode', 1).flat();
+    const r = await t.post(`/ticketing/orders/${ev.payload.orderId}/home-delivery/reissue`, {}, organizer.token);
+    expect(r.status).toBe(200);
+    expect(r.body.reissued).toBe(1);
+    const second = await waitFor('second mail', async () => mails.filter((m) => m.to.includes(email))[1]);
+    const [newCode] = decodePdf(second.attachments[0].content, 'qrcode', 1).flat();
+    const bundle = await trust();
+    expect(await verifyTicketBarcode(oldCode, bundle, atEvent)).toMatchObject({ valid: false, reason: 'REVOKED' });
+    expect(await verifyTicketBarcode(newCode, bundle, atEvent)).toMatchObject({ valid: true, ticket: { issue: 2 } });
+    expect((await t.post(`/ticketing/orders/${ev.payload.orderId}/home-delivery/reissue`, {}, office.token)).status).toBe(403);
+  });
+
   it('trustChanges_andKeyRotation_feedScanners', async () => {
     const before = await trust();
     const rot = await t.post(`/ticketing/events/${eventId}/keys/rotate`, { compromised: false }, organizer.token);

@@ -146,6 +146,14 @@ export class PrintingController {
     return this.home.status(p, orderId);
   }
 
+  @Post('orders/:orderId/home-delivery/reissue')
+  @Roles('organizer-admin', 'organizer-staff')
+  @HttpCode(200)
+  @ApiOkResponse({ description: 'new barcodes for every paid ticket of the order (old ones revoked); the new PDF is sent again' })
+  reissueHome(@Param('orderId', uuid) orderId: string, @CurrentPrincipal() p: Principal) {
+    return this.home.reissue(p, orderId);
+  }
+
   @Get('downloads/:token')
   @Public()
   @ApiProduces('application/pdf')

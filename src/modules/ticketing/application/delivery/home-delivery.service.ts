@@ -75,6 +75,29 @@ export class HomeDeliveryService {
     return 'sent';
   }
 
+  /**
+   * Re-issue of an order's print@home tickets (lost or leaked PDF): every paid ticket gets a new barcode, the old ones
+   * are revoked, and the new PDF is sent again.
+   */
+  async reissue(p: Principal, orderId: string): Promise<{ deliveryId: string; reissued: number }> {
+    const scope = scopeOf(p);
+    const r = await this.em().transactional(async (em) => {
+      const [d] = await runSql<{ id: string; organizer_id: string; status: string }>(
+        em,
+        `select id, organizer_id, status from ticketing.home_delivery where order_id = ? and organizer_id = ? for update`,
+        [orderId, scope.organizerId ?? '00000000-0000-0000-0000-000000000000'],
+      );
+      if (!d) throw DomainError.notFound('TICKETING.DELIVERY_NOT_FOUND', 'print@home delivery');
+      const tickets = await runSql<{ ticket_id: string }>(em, `select ticket_id from ticketing.ticket where order_id = ? and organizer_id = ? and status = 'paid'`, [orderId, d.organizer_id]);
+      if (!tickets.length) throw new DomainError('TICKETING.TICKET_NOT_PAID', 'the order has no valid tickets', 'conflict');
+      await this.issuer.issue(em, d.organizer_id, tickets.map((t) => t.ticket_id), 'home', 'reissued');
+      await runSql(em, `update ticketing.home_delivery set status = 'pending', pdf = null, sent_at = null where id = ?`, [d.id]);
+      return { deliveryId: d.id, reissued: tickets.length };
+    });
+    await this.jobs.add('ticketing.deliver-home', { deliveryId: r.deliveryId }, { jobId: `deliver-home-${r.deliveryId}-${Date.now()}` });
+    return r;
+  }
+
   /** Re-queues pending deliveries and stalled print runs whose job may have been lost. */
   async sweep(olderThanMs: number): Promise<{ deliveries: number; runs: number }> {
     const em = this.em();

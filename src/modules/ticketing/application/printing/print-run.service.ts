@@ -182,6 +182,9 @@ export class PrintRunService {
       );
       if (items.length > 0) {
         const start = run.first_serial;
+        // One binder per (organizer, office) stock at a time: with FOR UPDATE alone a second run would skip the
+        // rows the first one just used and see too few blanks. The advisory lock ends with the transaction.
+        await runSql(em, `select pg_advisory_xact_lock(hashtextextended(?, 0))`, [`ticketing.stock/${run.organizer_id}/${run.office_id}`]);
         // Consumes the office's blanks in serial order; FOR UPDATE keeps two runs of one office apart.
         const blanks = await runSql<{ serial: string }>(
           em,
