@@ -163,7 +163,7 @@ describe('security PKI: directory-bound certificates (real slapd)', () => {
     await waitFor('hold after deletion', async () => (await t.get(`/pki/certificates/${cert.serial}`, org.token)).body.status === 'on-hold', 15_000);
     const link = await t.em().getConnection().execute(`select state from security.directory_link where user_id = ?`, [clerk.userId]);
     expect(link[0].state).toBe('missing');
-  }, 60_000);
+  }, 120_000);
 
   it('ldapAdapter_attributeMapping_worksForOpenLdapStyleDisabledFlag_andUnreachableDirectoryIsReported', async () => {
     const account = `ol-${uniq()}`;
@@ -215,7 +215,7 @@ describe('security PKI: directory-bound certificates (real slapd)', () => {
 
     r = await req(a.userId, 'bad)(filter*');
     expect(r.status).toBe(400);
-  }, 60_000);
+  }, 120_000);
 });
 
 async function crlSerials(pem: string): Promise<string[]> {

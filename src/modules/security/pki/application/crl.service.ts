@@ -1,6 +1,7 @@
 import { MikroORM } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { createHash } from 'node:crypto';
 import { Counter, Gauge } from 'prom-client';
 import { APP_CONFIG, AppConfig } from '../../../../../config/configuration';
 import { runSql } from '../../../../infrastructure/database/sql';
@@ -59,19 +60,35 @@ export class CrlService {
     });
   }
 
-  /** Signs and stores a new CRL with the current revocations. Idempotent in effect (a fresh CRL each time). */
+  /** Signs and stores a new CRL with the current revocations, unless the newest one already lists them and is young. */
   async publish(reason: string): Promise<CrlView | null> {
     const ca = await this.ca.existing();
     if (!ca) return null; // no CA yet: nothing was ever issued
     const em = this.orm.em.fork() as EntityManager;
+    let skipped = false;
     const view = await em.transactional(async (tem) => {
       await runSql(tem, 'select pg_advisory_xact_lock(?)', [CRL_LOCK]);
       const rows = await runSql<{ serial: string; revoked_at: Date; revocation_reason: CrlReasonName; status: string }>(
         tem,
         `select serial, revoked_at, revocation_reason, status from security.client_certificate
-          where ca_id = ? and status <> 'active' and not_after > now() order by revoked_at`,
+          where ca_id = ? and status <> 'active' and not_after > now() order by revoked_at, serial`,
         [ca.id],
       );
+      const digest = createHash('sha256')
+        .update(ca.id)
+        .update(rows.map((r) => `${r.serial}:${r.status}:${r.revocation_reason}`).join('\n'))
+        .digest('hex');
+      // Signing is linear in the entries (≈0.2 ms each): a job that finds the newest CRL already listing exactly these
+      // entries, and still young, does nothing (a burst of revocations queues one job each).
+      const [newest] = await runSql<{ number: string; this_update: Date; next_update: Date; entries: number; der: Buffer; entries_digest: string | null }>(
+        tem,
+        `select number::text as number, this_update, next_update, entries, der, entries_digest from security.pki_crl order by number desc limit 1`,
+      );
+      const freshFor = (Math.min(this.config.PKI_CRL_REFRESH_S, this.config.PKI_CRL_VALIDITY_S / 2) * 1000) / 2;
+      if (newest && newest.entries_digest === digest && Date.now() - new Date(newest.this_update).getTime() - 60_000 < freshFor) {
+        skipped = true;
+        return { number: newest.number, thisUpdate: new Date(newest.this_update), nextUpdate: new Date(newest.next_update), entries: newest.entries, der: newest.der, pem: crlDerToPem(newest.der) };
+      }
       const [{ next }] = await runSql<{ next: string }>(tem, `select (coalesce(max(number), 0) + 1)::text as next from security.pki_crl`);
       const thisUpdate = new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000); // a minute of clock-skew tolerance
       const nextUpdate = new Date(thisUpdate.getTime() + 60_000 + this.config.PKI_CRL_VALIDITY_S * 1000);
@@ -82,7 +99,7 @@ export class CrlService {
         nextUpdate,
         entries: rows.map((r) => ({ serial: r.serial, revokedAt: new Date(r.revoked_at), reason: r.status === 'on-hold' ? 'certificateHold' : r.revocation_reason })),
       });
-      await runSql(tem, `insert into security.pki_crl (number, ca_id, this_update, next_update, entries, der, reason) values (?, ?, ?, ?, ?, ?, ?)`, [
+      await runSql(tem, `insert into security.pki_crl (number, ca_id, this_update, next_update, entries, der, reason, entries_digest) values (?, ?, ?, ?, ?, ?, ?, ?)`, [
         next,
         ca.id,
         thisUpdate,
@@ -90,10 +107,12 @@ export class CrlService {
         rows.length,
         der,
         reason.slice(0, 100),
+        digest,
       ]);
       return { number: next, thisUpdate, nextUpdate, entries: rows.length, der, pem: crlDerToPem(der) };
     });
     this.latestCache = { view, at: Date.now() };
+    if (skipped) return view;
     this.published.inc({ reason: reason.startsWith('revocation') ? 'revocation' : reason.slice(0, 30) });
     await this.bus.publish({ type: 'crl', number: view.number });
     return view;
