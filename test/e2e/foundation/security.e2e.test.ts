@@ -39,6 +39,9 @@ const PUBLIC_ROUTES: Record<string, string> = {
   'POST /shop/holds/:holdId/order': 'storefront: order own hold (hold token)',
   // Ticketing: print@home download links (the unguessable token in the URL is the credential)
   'GET /ticketing/downloads/:token': 'print@home ticket download (capability URL)',
+  // Escrow: the customer's card payment of a storefront order
+  'POST /escrow/card/checkouts': 'storefront: start the card payment of an order (order number + payment reference)',
+  'POST /escrow/sandbox/card/checkouts/:id/capture': 'card sandbox only (404 unless ESCROW_CARD_SANDBOX_ENABLED)',
   // Access control: the public key scanners verify offline packages with
   'GET /access-control/package-key': 'Ed25519 public key of the offline scan packages',
 };
@@ -54,6 +57,7 @@ const OWN_CREDENTIAL_ROUTES: Record<string, string> = {
   'GET /access-control/scanner/events/:eventId/package': 'scanner device key',
   'POST /access-control/scanner/events/:eventId/offline-scans': 'scanner device key',
   'POST /access-control/scanner/scans': 'scanner device key',
+  'POST /escrow/webhooks/card': 'card provider webhook, HMAC-signed',
 };
 const ownCredential = (method: string, url: string) => `${method === 'HEAD' ? 'GET' : method} ${url}` in OWN_CREDENTIAL_ROUTES;
 

@@ -9,7 +9,7 @@ describe('foundation smoke (real HTTPS)', () => {
 
   it('ready_whenPostgresRedisAndMigrationsAreUp_is200', async () => {
     const r = await t.get('/health/ready');
-    expect(r.status).toBe(200);
+    expect({ status: r.status, body: r.status === 200 ? 'ok' : r.body }).toEqual({ status: 200, body: 'ok' });
     expect(r.headers['strict-transport-security']).toMatch(/max-age=\d+/);
   });
 
