@@ -41,7 +41,7 @@ interface Row {
  */
 @Injectable()
 export class EventContextResolver {
-  private readonly cache = new Map<string, { at: number; ctx: EventContext | null }>();
+  private readonly cache = new Map<string, { at: number; ctx: Promise<EventContext | null> }>();
   static readonly TTL_MS = 1000;
 
   constructor(private readonly orm: MikroORM) {}
@@ -52,11 +52,14 @@ export class EventContextResolver {
     const now = Date.now();
     let hit = this.cache.get(key);
     if (!hit || now - hit.at > EventContextResolver.TTL_MS) {
-      hit = { at: now, ctx: await this.load(eventId, ch) };
+      // Single flight: concurrent requests share one load instead of each querying when the entry expires.
+      const entry = { at: now, ctx: this.load(eventId, ch) };
+      entry.ctx.catch(() => this.cache.get(key) === entry && this.cache.delete(key));
       if (this.cache.size > 10_000) this.cache.clear();
-      this.cache.set(key, hit);
+      this.cache.set(key, entry);
+      hit = entry;
     }
-    const ctx = hit.ctx;
+    const ctx = await hit.ctx;
     if (!ctx) throw SalesErrors.eventNotFound();
     if (actor.kind === 'staff') {
       const p = actor.principal;
