@@ -9,6 +9,11 @@ import { Agent, request } from 'undici';
 import { TestApp } from '../../support/app-harness';
 
 const agents = new WeakMap<TestApp, Agent>();
+export async function closeAgent(t: TestApp): Promise<void> {
+  await agents.get(t)?.close();
+  agents.delete(t);
+}
+
 export function agentFor(t: TestApp): Agent {
   let a = agents.get(t);
   if (!a) agents.set(t, (a = new Agent({ connect: { ca: t.ca, servername: 'localhost' } })));

@@ -3,7 +3,7 @@ import { verify as edVerify } from 'node:crypto';
 import { EventPublicKey } from '../../../src/modules/access-control/application/event-trust-source.port';
 import { createLocalScanner } from '../../../src/modules/access-control/domain/scanner-kit';
 import { TestApp } from '../../support/app-harness';
-import { downloadPackage, enrolDevice, installTestKeys, orderPaidPayload, publish, scan, scanId, setupEvent } from './ac-support';
+import { closeAgent, downloadPackage, enrolDevice, installTestKeys, orderPaidPayload, publish, scan, scanId, setupEvent } from './ac-support';
 
 /** node:crypto Ed25519 for the scanner kit in tests (a phone would use WebCrypto, the kit's default). */
 const ed25519 = (pk: Uint8Array, msg: Uint8Array, sig: Uint8Array) =>
@@ -16,7 +16,10 @@ describe('access control: offline scanners, packages and the conflict report (re
     t = await TestApp.start();
     keys = installTestKeys(t);
   });
-  afterAll(() => t.close());
+  afterAll(async () => {
+    await closeAgent(t);
+    await t.close();
+  });
 
   it('mustShow_300TicketsTwoGates_onlineAndOfflineScanner_conflictReportNamesTheDoubleUse', async () => {
     const s = await setupEvent(t, keys, ['North', 'South']);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { TestApp } from '../../support/app-harness';
 import { EventPublicKey } from '../../../src/modules/access-control/application/event-trust-source.port';
-import { enrolDevice, installTestKeys, scan, scanId, setupEvent, TestEventKey } from './ac-support';
+import { closeAgent, enrolDevice, installTestKeys, scan, scanId, setupEvent, TestEventKey } from './ac-support';
 
 describe('access control: online scanning (real HTTPS)', () => {
   let t: TestApp;
@@ -10,7 +10,10 @@ describe('access control: online scanning (real HTTPS)', () => {
     t = await TestApp.start();
     keys = installTestKeys(t);
   });
-  afterAll(() => t.close());
+  afterAll(async () => {
+    await closeAgent(t);
+    await t.close();
+  });
 
   it('scan_validTicket_isAdmitted_thenAlreadyInsideWithGateAndTime', async () => {
     const s = await setupEvent(t, keys);
@@ -18,7 +21,7 @@ describe('access control: online scanning (real HTTPS)', () => {
     const { code, ticketId } = s.key.barcode(s.eventId);
     const first = await scan(t, dev.token, { barcode: code, gateId: s.gates[0].id });
     expect(first.status).toBe(200);
-    expect(first.body).toMatchObject({ verdict: 'admitted', replay: false, ticket: { id: ticketId, issue: 1 } });
+    expect(first.body).toEqual({ verdict: 'admitted', ticketId });
     const again = await scan(t, dev.token, { barcode: code, gateId: s.gates[1].id });
     expect(again.body.verdict).toBe('already-inside');
     expect(again.body.entered).toMatchObject({ gateId: s.gates[0].id, gateName: 'North' });

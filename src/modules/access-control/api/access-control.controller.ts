@@ -32,6 +32,16 @@ import {
   ScanResponse,
 } from './access-control.dto';
 
+/**
+ * The scanner hot routes answer machine clients, not browsers: the browser-only headers the global hook sets (HSTS,
+ * referrer policy, nosniff), the request id (the device scan id identifies a scan) and the Date header are dropped
+ * there: ~250 bytes less per scan on the wire (the online data budget).
+ */
+function leanHeaders(reply: FastifyReply): void {
+  for (const h of ['strict-transport-security', 'referrer-policy', 'x-content-type-options', 'x-request-id']) reply.removeHeader(h);
+  reply.raw.sendDate = false;
+}
+
 const uuid = new ParseUUIDPipe({ exceptionFactory: () => DomainError.notFound('REQUEST.NOT_FOUND', 'object') });
 
 /**
@@ -137,9 +147,11 @@ export class ScannerController {
   @DeviceCredential()
   @HttpCode(200)
   @ApiOkResponse({ type: ScanResponse })
-  async scan(@Headers('authorization') auth: string, @Body() body: ScanRequest): Promise<ScanResponse> {
+  async scan(@Headers('authorization') auth: string, @Body() body: ScanRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<ScanResponse> {
     const device = await this.dir.authenticate(auth);
-    return this.scans.scanOnline(device, { ...body, deviceTime: new Date(body.deviceTime) }, new Date());
+    const now = new Date();
+    leanHeaders(reply);
+    return this.scans.scanOnline(device, { ...body, deviceTime: body.deviceTime ? new Date(body.deviceTime) : now }, now);
   }
 
   @Get('events/:eventId/feed')
@@ -150,7 +162,7 @@ export class ScannerController {
     await this.dir.eventForDevice(device, eventId);
     const abort = new AbortController();
     req.raw.socket?.once('close', () => abort.abort());
-    return this.feed.poll(eventId, this.feed.cursorOf(q.cursor), Number(q.wait ?? 0), abort.signal);
+    return this.feed.poll(eventId, this.feed.cursorOf(q.cursor), Number(q.wait ?? 0), abort.signal, device.id);
   }
 
   @Get('events/:eventId/feed/stream')
@@ -172,12 +184,13 @@ export class ScannerController {
     reply.hijack();
     const raw = reply.raw;
     raw.once('close', () => abort.abort());
+    leanHeaders(reply);
     raw.writeHead(200, { ...(reply.getHeaders() as Record<string, string>), 'content-type': 'text/event-stream', 'cache-control': 'no-store' });
     raw.flushHeaders();
     let lastWrite = Date.now();
     try {
       while (!abort.signal.aborted) {
-        const page = await this.feed.read(eventId, cursor);
+        const page = await this.feed.read(eventId, cursor, device.id);
         cursor = this.feed.cursorOf(page.cursor);
         if (page.items.length) {
           raw.write(`id:${page.cursor}\ndata:${JSON.stringify(page.items)}\n\n`);
@@ -223,7 +236,11 @@ export class ScannerController {
     return this.scans.uploadOffline(
       device,
       eventId,
-      body.scans.map((s) => ({ ...s, deviceTime: new Date(s.deviceTime) })),
+      body.scans.map((s) => ({
+        ...s,
+        gateId: s.gateId ?? (device.gateIds?.length === 1 ? device.gateIds[0] : ''),
+        deviceTime: new Date(s.deviceTime),
+      })),
     );
   }
 }

@@ -68,16 +68,26 @@ export class ScanRequest {
   @IsString()
   @MaxLength(1024, { message: 'barcode is longer than any ticket barcode (1024 characters max)' })
   barcode!: string;
-  @ApiProperty() @IsUUID('all') gateId!: string;
-  @ApiProperty({ enum: ['in', 'out'] }) @IsIn(['in', 'out']) direction!: 'in' | 'out';
+  @ApiPropertyOptional({ description: 'may be omitted by a device enrolled for exactly one gate' })
+  @IsOptional()
+  @IsUUID('all')
+  gateId?: string;
+  @ApiPropertyOptional({ enum: ['in', 'out'], default: 'in' }) @IsOptional() @IsIn(['in', 'out']) direction?: 'in' | 'out';
   @ApiProperty({ description: 'unique per device: a retry with the same id returns the same verdict', example: 'g1-000123' })
   @IsString()
   @Matches(SCAN_ID, { message: 'scanId must be 1–100 printable ASCII characters' })
   scanId!: string;
-  @ApiProperty({ example: '2026-12-04T19:30:00.000Z' }) @IsISO8601({ strict: true }) deviceTime!: string;
+  @ApiPropertyOptional({ example: '2026-12-04T19:30:00.000Z', description: 'recorded; online decisions use the server clock (default: now)' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  deviceTime?: string;
 }
 
 export class OfflineScan extends ScanRequest {
+  @ApiProperty({ example: '2026-12-04T19:30:00.000Z', description: 'offline scans are judged at their device time' })
+  @IsISO8601({ strict: true })
+  declare deviceTime: string;
+
   @ApiProperty({ enum: VERDICTS, description: 'what the device decided on its own' }) @IsIn(VERDICTS) localVerdict!: ScanVerdict;
 }
 
@@ -113,8 +123,7 @@ export class PackageQuery {
 
 export class ScanResponse {
   @ApiProperty({ enum: VERDICTS }) verdict!: ScanVerdict;
-  @ApiProperty() scanId!: string;
-  @ApiProperty({ description: 'true when this answers a retry of a scan already recorded' }) replay!: boolean;
-  @ApiPropertyOptional() ticket?: { id: string; issue: number; placeKind: string; placeId: string | null };
+  @ApiPropertyOptional({ description: 'present (true) when this answers a retry of a scan already recorded' }) replay?: true;
+  @ApiPropertyOptional({ description: 'the ticket the barcode names, once its signature checked out' }) ticketId?: string;
   @ApiPropertyOptional({ description: 'already-inside: when and at which gate the ticket entered' }) entered?: { gateId: string; gateName: string | null; at: string };
 }

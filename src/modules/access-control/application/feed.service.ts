@@ -49,7 +49,8 @@ export class FeedService {
     return c;
   }
 
-  async read(eventId: string, cursor: FeedCursor): Promise<FeedPage> {
+  /** `forDevice`: leave out the device's own admissions (it knows them). */
+  async read(eventId: string, cursor: FeedCursor, forDevice: string | null = null): Promise<FeedPage> {
     const from = cursor.xmin.toString();
     const rows = await runSql<FeedRow>(
       this.dir.em(),
@@ -58,7 +59,7 @@ export class FeedService {
          select 'adm' as t, s.seq::text as seq, s.xid::text as xid, s.ticket_id::text as k, s.gate_id::text as g,
                 s.recorded_at as at, s.direction as d, null::int as i, null::text as c
            from access_control.scan s
-          where s.event_id = ? and s.xid >= ?::xid8 and s.server_verdict in ('admitted', 'exited')
+          where s.event_id = ? and s.xid >= ?::xid8 and s.server_verdict in ('admitted', 'exited') and s.device_id is distinct from ?::uuid
          union all
          select 'rev', r.seq::text, r.xid::text, r.ticket_id::text, null, r.revoked_at, null, r.issue, null
            from access_control.revocation r where r.event_id = ? and r.xid >= ?::xid8
@@ -67,7 +68,7 @@ export class FeedService {
            from access_control.ticket t where t.event_id = ? and t.xid >= ?::xid8 and t.channel = 'box-office'
        ) f on true
        order by f.seq nulls first`,
-      [eventId, from, eventId, from, eventId, from],
+      [eventId, from, forDevice, eventId, from, eventId, from],
     );
     const xmin = rows[0].xmin;
     const { fresh, next } = advance(
@@ -76,9 +77,9 @@ export class FeedService {
       xmin,
     );
     const items: FeedItem[] = fresh.map((r) => {
-      if (r.t === 'adm') return { t: 'adm', s: r.seq, k: r.k, g: r.g!, at: new Date(r.at!).toISOString(), d: r.d! };
-      if (r.t === 'rev') return { t: 'rev', s: r.seq, k: r.k, i: r.i };
-      return { t: 'sale', s: r.seq, k: r.k, c: r.c };
+      if (r.t === 'adm') return r.d === 'out' ? { t: 'adm', k: r.k, g: r.g!, at: new Date(r.at!).toISOString(), d: 'out' } : { t: 'adm', k: r.k, g: r.g!, at: new Date(r.at!).toISOString() };
+      if (r.t === 'rev') return { t: 'rev', k: r.k, i: r.i };
+      return { t: 'sale', k: r.k, c: r.c };
     });
     return { items, cursor: next };
   }
@@ -89,10 +90,10 @@ export class FeedService {
   }
 
   /** Long-poll: returns as soon as there is news, or empty after `waitS` seconds. */
-  async poll(eventId: string, cursor: FeedCursor, waitS: number, signal?: AbortSignal): Promise<FeedPage> {
+  async poll(eventId: string, cursor: FeedCursor, waitS: number, signal?: AbortSignal, forDevice: string | null = null): Promise<FeedPage> {
     const until = Date.now() + Math.min(Math.max(waitS, 0), this.maxWaitS) * 1000;
     for (;;) {
-      const page = await this.read(eventId, cursor);
+      const page = await this.read(eventId, cursor, forDevice);
       const left = until - Date.now();
       if (page.items.length || left <= 0 || signal?.aborted) return page;
       cursor = this.cursorOf(page.cursor);

@@ -11,22 +11,24 @@ import { FeedNotifier } from './feed-notifier';
 
 export interface ScanInput {
   barcode: string;
-  gateId: string;
-  direction: Direction;
+  gateId?: string;
+  direction?: Direction;
   scanId: string;
   deviceTime: Date;
 }
 
 export interface OfflineScanInput extends ScanInput {
+  gateId: string;
   /** What the device decided on its own. */
   localVerdict: ScanVerdict;
 }
 
 export interface ScanResult {
   verdict: ScanVerdict;
-  scanId: string;
-  replay: boolean;
-  ticket?: { id: string; issue: number; placeKind: string; placeId: string | null };
+  /** Present (true) only when this answers a retry of a scan already recorded. */
+  replay?: true;
+  /** The ticket the barcode names (once its signature checked out); the scanner decodes the rest itself. */
+  ticketId?: string;
   /** already-inside: where and when the ticket entered before. */
   entered?: { gateId: string; gateName: string | null; at: string };
 }
@@ -61,7 +63,10 @@ export class ScanService {
   }
 
   async scanOnline(device: DeviceRecord, input: ScanInput, serverNow: Date): Promise<ScanResult> {
-    const { event, gate } = await this.dir.gateForDevice(device, input.gateId);
+    const gateId = input.gateId ?? (device.gateIds?.length === 1 ? device.gateIds[0] : null);
+    if (!gateId) throw new DomainError('ACCESS_CONTROL.GATE_REQUIRED', 'gateId is required for a device enrolled for more than one gate', 'validation');
+    const { event, gate } = await this.dir.gateForDevice(device, gateId);
+    input = { ...input, gateId };
     // Validity is judged on the server clock: a scanner's clock is not trusted online.
     const local = await this.precheck(event, gate, input.barcode, serverNow);
     return this.record(device, event, input, local, 'online', null);
@@ -122,8 +127,9 @@ export class ScanService {
     const r = await this.call(device, event, input, local, mode, localVerdict);
     if (r.server_verdict === 'admitted' || r.server_verdict === 'exited') this.notifier.changed(event.eventId);
     const verdict = r.verdict as ScanVerdict;
-    const result: ScanResult = { verdict, scanId: input.scanId, replay: r.replay };
-    if (local.ticket) result.ticket = { id: local.ticket.ticketId, issue: local.ticket.issue, placeKind: local.ticket.placeKind, placeId: local.ticket.placeId };
+    const result: ScanResult = { verdict };
+    if (r.replay) result.replay = true;
+    if (local.ticket) result.ticketId = local.ticket.ticketId;
     if (verdict === 'already-inside' && r.other_gate) {
       result.entered = { gateId: r.other_gate, gateName: event.gates.get(r.other_gate)?.name ?? null, at: new Date(r.other_at!).toISOString() };
     }
@@ -139,7 +145,7 @@ export class ScanService {
       input.scanId,
       event.eventId,
       input.gateId,
-      input.direction,
+      input.direction ?? 'in',
       mode,
       local.ticket?.ticketId ?? null,
       local.ticket?.issue ?? null,

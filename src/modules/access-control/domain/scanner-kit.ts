@@ -20,9 +20,12 @@ export interface LocalDecision {
 
 /** A feed item as the live feed sends it (see application/feed.service.ts). */
 export type FeedItem =
-  | { t: 'adm'; s: string; k: string; g: string; at: string; d: 'in' | 'out' }
-  | { t: 'rev'; s: string; k: string; i: number | null }
-  | { t: 'sale'; s: string; k: string; c: string | null };
+  /** admission (d absent) or exit (d: 'out') of ticket k at gate g */
+  | { t: 'adm'; k: string; g: string; at: string; d?: 'out' }
+  /** revocation of ticket k: issue i, or every issue when i is null */
+  | { t: 'rev'; k: string; i: number | null }
+  /** box-office sale of ticket k in category c */
+  | { t: 'sale'; k: string; c: string | null };
 
 export interface BarcodeCheckOptions {
   eventId: string;
@@ -80,7 +83,7 @@ export function createLocalScanner(pkg: PackageContent, options: { ed25519Verify
     applyFeed(items: readonly FeedItem[]): void {
       for (const it of items) {
         if (it.t === 'rev') revoked.add(it.i == null ? it.k : `${it.k}#${it.i}`);
-        else if (it.t === 'adm') inside.set(it.k, { gateId: it.g, at: it.at, inside: it.d === 'in' });
+        else if (it.t === 'adm') inside.set(it.k, { gateId: it.g, at: it.at, inside: it.d !== 'out' });
       }
     },
     async scan(code: string, gateId: string, direction: Direction, at: Date): Promise<LocalDecision> {
