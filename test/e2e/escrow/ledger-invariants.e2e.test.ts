@@ -64,6 +64,14 @@ describe('escrow ledger invariants (real PostgreSQL)', () => {
     await expect(runSql(t.em(), `truncate escrow.posting cascade`)).rejects.toThrow(/ESCROW\.LEDGER_IMMUTABLE/);
   });
 
+  it('addingAPostingToACommittedEntry_isRefused', async () => {
+    const [bank] = await ids(1);
+    const [e] = await runSql<{ id: string }>(t.em(), `select id from escrow.journal_entry where kind = 'test-seed' limit 1`);
+    await expect(
+      tx((em) => runSql(em, `insert into escrow.posting (entry_id, account_id, amount_minor, currency) values (?, ?, 5, 'EUR'), (?, ?, -5, 'EUR')`, [e.id, bank, e.id, bank])),
+    ).rejects.toThrow(/ESCROW\.LEDGER_IMMUTABLE/);
+  });
+
   it('accountThatMustNotGoNegative_cannot_evenWithABalancedEntry', async () => {
     const [bank, unallocated] = await ids(2);
     const [b] = await runSql<{ posted: string }>(t.em(), `select posted_minor::text posted from escrow.account_balance where account_id = ?`, [bank]);

@@ -65,12 +65,19 @@ export class PaymentIntake {
     private readonly ledger: LedgerWriter,
   ) {}
 
-  async importStatement(em: EntityManager, raw: Buffer, parsed: ParsedStatement, meta: { fileName?: string | null; createdBy?: string | null }): Promise<ImportSummary> {
+  /** The summary of an identical file imported before (by sha-256), or null. */
+  async knownFile(em: EntityManager, raw: Buffer): Promise<ImportSummary | null> {
     const checksum = createHash('sha256').update(raw).digest('hex');
     const [dup] = await runSql<{ id: string; format: string; tx_count: number }>(em, `select id, format, tx_count from escrow.statement_import where checksum = ?`, [checksum]);
-    if (dup) {
-      return { importId: dup.id, duplicateFile: true, format: dup.format, transactions: dup.tx_count, newTransactions: 0, alreadyImported: dup.tx_count, matched: 0, review: 0, outgoing: 0 };
-    }
+    return dup
+      ? { importId: dup.id, duplicateFile: true, format: dup.format, transactions: dup.tx_count, newTransactions: 0, alreadyImported: dup.tx_count, matched: 0, review: 0, outgoing: 0 }
+      : null;
+  }
+
+  async importStatement(em: EntityManager, raw: Buffer, parsed: ParsedStatement, meta: { fileName?: string | null; createdBy?: string | null }): Promise<ImportSummary> {
+    const checksum = createHash('sha256').update(raw).digest('hex');
+    const earlier = await this.knownFile(em, raw);
+    if (earlier) return earlier;
     // Overlapping statements: lines already booked (same bank transaction id / content checksum) are skipped.
     const keys = parsed.lines.map((l) => l.key);
     const known = new Set(

@@ -76,6 +76,8 @@ export class StatementImports {
 
   /** Synchronous import (benchmark, tooling): parse + import in one transaction. */
   async importNow(raw: Buffer, format?: string | null, createdBy: string | null = null): Promise<ImportSummary> {
+    const known = await this.intake.knownFile(this.orm.em.fork() as EntityManager, raw);
+    if (known) return known;
     const parsed = this.parse(raw, format);
     return (this.orm.em.fork() as EntityManager).transactional((tem) => this.importParsed(tem, raw, parsed, null, createdBy));
   }
