@@ -17,33 +17,31 @@ interface Violation {
   cycle?: { name: string }[];
 }
 
-/** Runs depcruise as `npm run lint` does (its exit status) and once more for the JSON violations. */
-function cruise(cwd: string, targets: string[]): { status: number | null; violations: Violation[] } {
-  const asLint = spawnSync(DEPCRUISE, ['--config', CONFIG, ...targets], { cwd, encoding: 'utf8' });
-  if (asLint.error) throw asLint.error;
+/** Runs depcruise with the lint's configuration; `errors` is what makes `npm run lint` exit non-zero. */
+function cruise(cwd: string, targets: string[]): { errors: number; violations: Violation[] } {
   const r = spawnSync(DEPCRUISE, ['--config', CONFIG, '--output-type', 'json', ...targets], { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (r.error) throw r.error;
-  let parsed: { summary: { violations: Violation[] } };
+  let parsed: { summary: { error: number; violations: Violation[] } };
   try {
     parsed = JSON.parse(r.stdout);
   } catch {
     throw new Error(`depcruise printed no JSON (exit ${r.status}): ${r.stderr || r.stdout}`);
   }
-  return { status: asLint.status, violations: parsed.summary.violations };
+  return { errors: parsed.summary.error, violations: parsed.summary.violations };
 }
 
 const pairs = (vs: Violation[], rule: string) =>
   vs.filter((v) => v.rule.name === rule).map((v) => `${v.from} -> ${v.to.replace(/^(\.\.\/)+node_modules\/((@[^/]+\/)?[^/]+)\/.*$/, '$2')}`);
 
 describe('dependency rules (.dependency-cruiser.js)', () => {
-  let fixture: { status: number | null; violations: Violation[] };
+  let fixture: { errors: number; violations: Violation[] };
   beforeAll(() => {
     fixture = cruise(FIXTURE, ['src']);
   });
 
   it('lint_onViolatingFixture_failsWithErrors', () => {
-    expect(fixture.status).not.toBe(0);
-    expect(fixture.violations.length).toBeGreaterThan(0);
+    expect(fixture.errors).toBeGreaterThan(0);
+    expect(fixture.violations.length).toBe(fixture.errors);
     expect(fixture.violations.every((v) => v.rule.severity === 'error')).toBe(true);
   });
 
@@ -88,6 +86,6 @@ describe('dependency rules (.dependency-cruiser.js)', () => {
   it('lint_onRealSource_findsNoViolation', () => {
     const real = cruise(ROOT, ['src', 'config']);
     expect(real.violations.map((v) => `${v.rule.name}: ${v.from} -> ${v.to}`)).toEqual([]);
-    expect(real.status).toBe(0);
+    expect(real.errors).toBe(0);
   });
 });

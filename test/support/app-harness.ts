@@ -14,6 +14,7 @@ import { createHttpApp } from '../../src/infrastructure/http/create-http-app';
 import { loadTlsMaterial } from '../../src/infrastructure/http/tls-material';
 import { BusinessListener } from '../../src/modules/security/pki/infrastructure/business-listener.service';
 import type { OrganizationKind, Role } from '../../src/shared-kernel/roles';
+import { fastifyRoutes, RouteEntry as RegisteredRoute } from './fastify-routes';
 
 export const TEST_ADMIN = { email: 'platform-admin@test.proticket.local', password: 'test-admin-password-0123' };
 
@@ -31,11 +32,7 @@ export interface StartOptions {
   businessListener?: boolean;
 }
 
-/** A route as Fastify registered it (recorded through its onRoute hook while the app starts). */
-export interface RegisteredRoute {
-  method: string;
-  url: string;
-}
+export type { RouteEntry as RegisteredRoute } from './fastify-routes';
 
 export interface RequestOptions {
   body?: unknown;
@@ -60,9 +57,12 @@ export class TestApp {
     readonly port: number,
     readonly ca: string,
     private readonly agent: Agent,
-    /** Every route registered on the Fastify instance (Nest controllers, Swagger UI, …). */
-    readonly routes: RegisteredRoute[] = [],
   ) {}
+
+  /** Every route Fastify's router holds: Nest controllers and the routes Swagger registers on Fastify directly. */
+  get routes(): RegisteredRoute[] {
+    return fastifyRoutes(this.app);
+  }
 
   static async start(overrides: Record<string, string> = {}, options: StartOptions = {}): Promise<TestApp> {
     const config = loadConfig({
@@ -78,16 +78,11 @@ export class TestApp {
       ? { module: class TestRootModule {}, imports: [AppModule.forRoot(config), ...options.imports] }
       : AppModule.forRoot(config);
     const app = await createHttpApp(root, config, tls);
-    const routes: RegisteredRoute[] = [];
-    const fastify = app.getHttpAdapter().getInstance();
-    fastify.addHook('onRoute', (r) => {
-      for (const method of [r.method].flat()) routes.push({ method: String(method), url: r.url });
-    });
     await app.listen({ port: 0, host: '127.0.0.1' });
     const address = app.getHttpServer().address();
     const port = typeof address === 'object' && address ? address.port : 0;
     const agent = new Agent({ connect: { ca: tls.ca, servername: 'localhost' }, keepAliveTimeout: 1000 });
-    const t = new TestApp(app, config, port, tls.ca!, agent, routes);
+    const t = new TestApp(app, config, port, tls.ca!, agent);
     if (options.businessListener) t.businessPort = await app.get(BusinessListener).start(app, tls, 0, '127.0.0.1');
     return t;
   }

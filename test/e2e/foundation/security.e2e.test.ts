@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { runSql } from '../../../src/infrastructure/database/sql';
 import { TestApp, uniq } from '../../support/app-harness';
-import { fastifyRoutes, parseFastifyRoutes } from './support/fastify-routes';
+import { parseFastifyRoutes } from '../../support/fastify-routes';
 
 /**
  * Identity and tenancy over real HTTPS: brute-force throttling, password hashing, tenant isolation, and a walk over
@@ -223,7 +223,7 @@ describe('identity and tenancy (real HTTPS)', () => {
         .replace(/\*$/, 'x');
 
     it('everyRegisteredRoute_refusesAnUnauthenticatedCall_exceptTheDeclaredPublicOnes', async () => {
-      const routes = fastifyRoutes(t.app).filter((r) => r.method !== 'OPTIONS');
+      const routes = t.routes.filter((r) => r.method !== 'OPTIONS');
       // the walk sees the whole app, not an empty list
       expect(routes.map((r) => `${r.method} ${r.url}`)).toEqual(expect.arrayContaining(['GET /auth/me', 'POST /organizations', 'DELETE /api-keys/:id']));
       const answeredWithout: string[] = [];
@@ -247,12 +247,12 @@ describe('identity and tenancy (real HTTPS)', () => {
     });
 
     it('publicAllowList_namesOnlyRoutesThatExist', () => {
-      const registered = new Set(fastifyRoutes(t.app).map((r) => `${r.method} ${r.url}`));
+      const registered = new Set(t.routes.map((r) => `${r.method} ${r.url}`));
       // the foundation's own public routes must exist (modules' entries are checked by their own suites)
       const foundation = ['POST /auth/login', 'GET /health/live', 'GET /health/ready', 'GET /metrics', 'GET /docs', 'GET /docs/openapi.json'];
       expect(foundation.filter((k) => !registered.has(k))).toEqual([]);
       // the walk sees Swagger's routes too (registered on Fastify directly, outside Nest)
-      expect(fastifyRoutes(t.app).filter((r) => isDocs(r.method, r.url)).length).toBeGreaterThanOrEqual(3);
+      expect(t.routes.filter((r) => isDocs(r.method, r.url)).length).toBeGreaterThanOrEqual(3);
     });
 
     it('routeWithoutAccessDeclaration_wouldBeRefused_failClosed', async () => {
