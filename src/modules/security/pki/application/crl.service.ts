@@ -6,7 +6,8 @@ import { Counter, Gauge } from 'prom-client';
 import { APP_CONFIG, AppConfig } from '../../../../../config/configuration';
 import { runSql } from '../../../../infrastructure/database/sql';
 import { Metrics } from '../../../../infrastructure/metrics/metrics.module';
-import { CrlReasonName, crlDerToPem, signCrl } from '../infrastructure/x509-toolkit';
+import { signCrlOffThread } from '../infrastructure/crl-signer';
+import { CrlReasonName, crlDerToPem } from '../infrastructure/x509-toolkit';
 import { PkiBus } from './pki-bus';
 import { PlatformCa } from './platform-ca.service';
 
@@ -92,7 +93,7 @@ export class CrlService {
       const [{ next }] = await runSql<{ next: string }>(tem, `select (coalesce(max(number), 0) + 1)::text as next from security.pki_crl`);
       const thisUpdate = new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000); // a minute of clock-skew tolerance
       const nextUpdate = new Date(thisUpdate.getTime() + 60_000 + this.config.PKI_CRL_VALIDITY_S * 1000);
-      const der = await signCrl({
+      const der = await signCrlOffThread({
         ca: ca.material,
         number: BigInt(next),
         thisUpdate,

@@ -1,5 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
+import { signCrlOffThread } from './crl-signer';
 import { buildPkcs12, certificateFingerprint, createCaCertificate, crlDerToPem, decryptPrivateKey, encryptPrivateKey, issueClientCertificate, newSerial, signCrl } from './x509-toolkit';
 
 describe('x509 toolkit', () => {
@@ -63,4 +64,15 @@ describe('x509 toolkit', () => {
     expect(crl.entries.map((e) => e.serialNumber.toLowerCase())).toEqual([a, b]);
     expect(crl.entries.map((e) => e.reason)).toEqual([x509.X509CrlReason.keyCompromise, x509.X509CrlReason.certificateHold]);
   }, 30_000);
+});
+
+describe('signCrlOffThread', () => {
+  it('largeCrl_isSignedInWorkerThread_andVerifies', async () => {
+    const ca = await createCaCertificate({ commonName: 'Worker CA', validityDays: 10 });
+    const entries = Array.from({ length: 20 }, () => ({ serial: newSerial(), revokedAt: new Date(), reason: 'superseded' as const }));
+    const der = await signCrlOffThread({ ca, number: 7n, thisUpdate: new Date(), nextUpdate: new Date(Date.now() + 3600_000), entries }, 10, false);
+    const crl = new x509.X509Crl(der);
+    expect(await crl.verify({ publicKey: await new x509.X509Certificate(ca.certificatePem).publicKey.export() })).toBe(true);
+    expect(crl.entries).toHaveLength(20);
+  }, 90_000);
 });
