@@ -219,6 +219,7 @@ async function main(): Promise<void> {
       best: { ok: 0, refused: 0, lat: [] },
       ga: { ok: 0, refused: 0, lat: [] },
     };
+    const errorKinds = new Map<string, number>();
     const deadline = Date.now() + SECONDS * 1000;
     const rnd = (n: number) => Math.floor(Math.random() * n);
     const seatArr = () => [...unknownFree];
@@ -257,8 +258,9 @@ async function main(): Promise<void> {
         let r: { status: number; body: any };
         try {
           r = await call(c, 'POST', p, body);
-        } catch {
+        } catch (e) {
           errors++;
+          errorKinds.set(`network: ${(e as Error).message.slice(0, 60)}`, (errorKinds.get(`network: ${(e as Error).message.slice(0, 60)}`) ?? 0) + 1);
           continue;
         }
         lat.push(performance.now() - t1);
@@ -279,7 +281,11 @@ async function main(): Promise<void> {
           perKind[kind].refused++;
           if (kind === 'seats') for (const id of (r.body?.seatIds ?? []) as string[]) unknownFree.delete(id);
           if (kind === 'best' && r.body?.code === 'SALES.NOT_ENOUGH_AVAILABLE' && r.body.available === 0) open[bestKey] = false;
-        } else errors++;
+        } else {
+          errors++;
+          const k = `${r.status} ${r.body?.code ?? ''}`;
+          errorKinds.set(k, (errorKinds.get(k) ?? 0) + 1);
+        }
       }
     };
     log(`load: ${CLIENTS} clients on ${INSTANCES} instance(s)`);
@@ -369,7 +375,7 @@ async function main(): Promise<void> {
       ['duration', `${result.duration_s} s`],
       ['successful reservations', `${ok} (${result.reservations_per_s}/s)`],
       ['refused (409/422, nothing written)', `${refused}`],
-      ['errors (5xx / network)', `${errors}`],
+      ['errors (5xx / network)', `${errors}${errorKinds.size ? ` (${[...errorKinds].map(([k, n]) => `${k}: ${n}`).join('; ')})` : ''}`],
       ...(['seats', 'best', 'ga'] as const).map((k): [string, string] => {
         const l = perKind[k].lat.sort((a, b) => a - b);
         return [`  ${k} ok/refused, p50/p99`, `${perKind[k].ok}/${perKind[k].refused}, ${percentile(l, 50).toFixed(1)}/${percentile(l, 99).toFixed(1)} ms`];
