@@ -95,6 +95,11 @@ describe('escrow: card payments, counter sales, settlements, cancellations (real
 
     expect((await t.get(`/escrow/settlements/${st.body.id}`, office.token)).status).toBe(200);
     expect((await t.get(`/escrow/settlements/${st.body.id}`, otherOffice.token)).status).toBe(404);
+    const pdf = await t.get(`/escrow/settlements/${st.body.id}/pdf`, office.token);
+    expect(pdf.status).toBe(200);
+    expect(pdf.headers['content-type']).toBe('application/pdf');
+    expect(pdf.text.startsWith('%PDF-')).toBe(true);
+    expect((await t.get(`/escrow/settlements/${st.body.id}/pdf`, otherOffice.token)).status).toBe(404);
     expect((await t.get('/escrow/my/settlements', otherOffice.token)).body).toEqual([]);
 
     // the office's transfer carries the settlement's RF

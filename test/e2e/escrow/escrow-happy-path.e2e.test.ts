@@ -82,6 +82,25 @@ describe('escrow: online order → camt.053 → paid → payout (real HTTPS)', (
     const after = await t.get(`/escrow/my/events/${order.event.id}`, org.token);
     expect(after.body).toMatchObject({ payable: '0', paidOut: String(11000 - 356) });
     expect((await t.get('/escrow/trial-balance', admin)).body.balanced).toBe(true);
+
+    // reconciliation: the payout is in transit until the bank statement shows its debit (by end-to-end id)
+    const e2e: string = run.body.payouts[0].endToEndId;
+    const rec1 = await t.get('/escrow/reconciliation', admin);
+    expect(rec1.status).toBe(200);
+    expect(rec1.body.inTransit.map((x: { endToEndId: string }) => x.endToEndId)).toContain(e2e);
+    const debitStmt = camt053({
+      msgId: `REC-${order.orderId.slice(0, 8)}`,
+      closing: '0.00',
+      entries: [
+        { amount: '106.44', direction: 'DBIT', endToEndId: e2e, bankRef: `D-${order.orderId.slice(0, 20)}` },
+        { amount: '7.00', direction: 'DBIT', endToEndId: `BANKFEE-${order.orderId.slice(0, 8)}`, bankRef: `F-${order.orderId.slice(0, 20)}` },
+      ],
+    });
+    expect((await uploadStatement(t, admin, debitStmt)).result.result).toMatchObject({ outgoing: 2, matched: 0, review: 0 });
+    const rec2 = await t.get('/escrow/reconciliation', admin);
+    expect(rec2.body.inTransit.map((x: { endToEndId: string }) => x.endToEndId)).not.toContain(e2e);
+    expect(rec2.body.unexplainedDebits.map((x: { endToEndId: string }) => x.endToEndId)).toContain(`BANKFEE-${order.orderId.slice(0, 8)}`);
+    expect(BigInt(rec2.body.difference)).toBe(BigInt(rec2.body.ledgerBalance) - BigInt(rec2.body.statementClosingBalance));
   });
 
   it('payout_beforeTheEventDate_isNotMade', async () => {

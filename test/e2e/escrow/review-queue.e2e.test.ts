@@ -138,5 +138,9 @@ describe('escrow: statement matching and the review queue (real HTTPS)', () => {
     }
     expect((await t.request('POST', '/escrow/statements', { raw: '<x/>', token: org.token, headers: { 'content-type': 'application/xml' } })).status).toBe(403);
     expect((await t.get('/escrow/reconciliation', admin)).status).toBe(200);
+    const doc = await t.get('/docs/openapi.json');
+    for (const path of ['/escrow/statements', '/escrow/review-items/{id}/manual-match', '/escrow/payout-runs', '/escrow/webhooks/card', '/escrow/my/events']) {
+      expect(Object.keys(doc.body.paths)).toContain(path);
+    }
   });
 });

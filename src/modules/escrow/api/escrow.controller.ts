@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Header, HttpCode, Inject, Param, ParseUUIDPipe, Post, Put, Query, Req } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, Inject, Param, ParseUUIDPipe, Post, Put, Query, Req, Res } from '@nestjs/common';
 import { MikroORM } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import {
@@ -15,7 +15,8 @@ import {
   ApiTags,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { renderSettlementPdf } from '../infrastructure/pdf/settlement-pdf';
 import { APP_CONFIG, AppConfig } from '../../../../config/configuration';
 import { runSql } from '../../../infrastructure/database/sql';
 import { CurrentPrincipal, Public, Roles } from '../../../infrastructure/http/route-access';
@@ -203,6 +204,7 @@ export class EscrowPartnerController {
     private readonly orm: MikroORM,
     private readonly queries: EscrowQueries,
     private readonly settlements: SettlementService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   @Get('my/events')
@@ -259,6 +261,17 @@ export class EscrowPartnerController {
     const s = await this.settlements.get(this.orm.em.fork() as EntityManager, id, isAdmin(p) ? undefined : p.organizationId);
     if (!s) throw DomainError.notFound('ESCROW.SETTLEMENT_NOT_FOUND', 'settlement');
     return s;
+  }
+
+  @Get('settlements/:id/pdf')
+  @Roles('platform-admin', 'presale-clerk')
+  @ApiProduces('application/pdf')
+  @ApiOperation({ summary: 'The settlement statement as PDF' })
+  async settlementPdf(@Param('id', uuid) id: string, @CurrentPrincipal() p: Principal, @Res() reply: FastifyReply) {
+    const s = await this.settlements.get(this.orm.em.fork() as EntityManager, id, isAdmin(p) ? undefined : p.organizationId);
+    if (!s) throw DomainError.notFound('ESCROW.SETTLEMENT_NOT_FOUND', 'settlement');
+    const pdf = await renderSettlementPdf(s, { name: this.config.ESCROW_TRUST_ACCOUNT_NAME, iban: this.config.ESCROW_TRUST_ACCOUNT_IBAN });
+    reply.header('content-type', 'application/pdf').header('content-disposition', `inline; filename="settlement-${s.periodFrom}-${s.periodTo}.pdf"`).send(pdf);
   }
 }
 
