@@ -328,6 +328,30 @@ describe('sales flows (real HTTPS)', () => {
     expect({ s: bad.status, c: bad.body.code }).toEqual({ s: 400, c: 'SALES.INVALID_PLAN' });
   });
 
+  it('eventCancellation_endsHoldsAndUnpaidOrders_keepsPaidOnes_andStopsSales', async () => {
+    const s = await setupEvent(t, makePlan({ rows: 1, seats: 6 }), { initial: { kind: 'box-office' } });
+    await t.post(`/sales/events/${s.eventId}/contingents/moves`, { from: { kind: 'box-office' }, to: { kind: 'online' }, seatIds: [s.seats[4].id, s.seats[5].id] }, s.organizer.token);
+    const paidHold = await t.post(`/sales/events/${s.eventId}/holds/seats`, { seatIds: [s.seats[0].id] }, s.organizer.token);
+    const paid = await t.post(`/sales/holds/${paidHold.body.holdId}/order`, { customer: { name: 'P' }, payment: { method: 'cash' } }, s.organizer.token);
+    expect(paid.status).toBe(201);
+    const live = await t.post(`/sales/events/${s.eventId}/holds/seats`, { seatIds: [s.seats[1].id] }, s.organizer.token);
+    const online = await t.post(`/shop/events/${s.eventId}/holds/seats`, { seatIds: [s.seats[4].id] });
+    const pending = await t.request('POST', `/shop/holds/${online.body.holdId}/order`, { body: { customer: { name: 'O' } }, headers: { 'x-hold-token': online.body.holdToken } });
+    expect(pending.body.status).toBe('pending-payment');
+    const c = await t.post(`/sales/events/${s.eventId}/cancel`, { reason: 'storm' }, s.organizer.token);
+    expect(c.status).toBe(200);
+    expect(c.body).toMatchObject({ status: 'cancelled', releasedHolds: 1, cancelledOrders: 1 });
+    expect((await t.get(`/sales/orders/${paid.body.id}`, s.organizer.token)).body.status).toBe('paid');
+    expect((await t.get(`/sales/orders/${pending.body.id}`, s.organizer.token)).body.status).toBe('cancelled');
+    expect((await t.get(`/sales/holds/${live.body.holdId}`, s.organizer.token)).body.status).toBe('released');
+    expect(await outboxOf('sales.EventCancelled', 'eventId', s.eventId)).toHaveLength(1);
+    expect(await outboxOf('sales.OrderCancelled', 'orderId', pending.body.id)).toHaveLength(1);
+    const after = await t.post(`/shop/events/${s.eventId}/holds/seats`, { seatIds: [s.seats[5].id] });
+    expect({ s: after.status, c: after.body.code }).toEqual({ s: 409, c: 'SALES.EVENT_CANCELLED' });
+    const inv = await dbInvariants(t, s.eventId);
+    expect(inv).toMatchObject({ sold: 1, pending: 0, held: 0, free: 5 });
+  });
+
   it('routes_areDocumentedInOpenApi', async () => {
     const r = await t.get('/docs/openapi.json');
     const paths = Object.keys(r.body.paths);

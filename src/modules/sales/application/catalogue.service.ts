@@ -10,6 +10,7 @@ import type { Principal } from '../../../shared-kernel/roles';
 import { EventCancelled, SALES_EVENTS } from '../contracts';
 import { layOutPlan, PlanInput } from '../domain/seating-plan';
 import { SalesErrors } from '../domain/sales-errors';
+import { releasedEvents } from './commands/hold.commands';
 import { EventContextResolver } from './event-context';
 import { uuidArray } from './sales-actor';
 
@@ -298,9 +299,54 @@ export class CatalogueService {
       if (ev.status === 'cancelled') throw SalesErrors.eventCancelled();
       const [r] = await runSql<{ cancelled_at: Date }>(em, `update sales.event set status = 'cancelled', cancelled_at = now() where id = ? returning cancelled_at`, [eventId]);
       const payload: EventCancelled['payload'] = { eventId, organizerId: p.organizationId, reason, cancelledAt: new Date(r.cancelled_at).toISOString() };
-      await this.outbox.append(em, integrationEvent(SALES_EVENTS.EventCancelled, payload, p.organizationId));
+      // Live holds end and unpaid orders are cancelled (their places return); paid orders stay paid: Escrow refunds
+      // them on EventCancelled (a per-order OrderCancelled here would ask for a second refund).
+      const holds = await runSql<{ id: string }>(
+        em,
+        `update sales.hold set status = 'released', closed_at = now() where event_id = ? and status = 'active' returning id`,
+        [eventId],
+      );
+      const pending = await runSql<{ id: string; order_number: string }>(
+        em,
+        `update sales."order" set status = 'cancelled', closed_at = now(), close_reason = ?
+          where event_id = ? and status = 'pending-payment' returning id, order_number`,
+        [`event cancelled: ${reason}`, eventId],
+      );
+      const freed = await runSql<{ event_id: string; organizer_id: string; seat_id: string | null; area_id: string | null }>(
+        em,
+        `with f as (update sales.stock_unit set status = 'free', hold_id = null, hold_expires_at = null, order_id = null
+                     where event_id = ? and (status = 'held' or (status = 'pending' and order_id = any(?::uuid[])))
+                     returning event_id, seat_id, area_id)
+         select f.*, ?::uuid as organizer_id from f`,
+        [eventId, uuidArray(pending.map((o) => o.id)), p.organizationId],
+      );
+      const tickets = await runSql<{ order_id: string; ticket_id: string }>(
+        em,
+        `select order_id, ticket_id from sales.order_line where order_id = any(?::uuid[])`,
+        [uuidArray(pending.map((o) => o.id))],
+      );
+      await this.outbox.append(
+        em,
+        integrationEvent(SALES_EVENTS.EventCancelled, payload, p.organizationId),
+        ...pending.map((o) =>
+          integrationEvent(
+            SALES_EVENTS.OrderCancelled,
+            {
+              orderId: o.id,
+              orderNumber: o.order_number,
+              eventId,
+              organizerId: p.organizationId,
+              ticketIds: tickets.filter((x) => x.order_id === o.id).map((x) => x.ticket_id),
+              wasPaid: false,
+              reason: `event cancelled: ${reason}`,
+            },
+            p.organizationId,
+          ),
+        ),
+        ...releasedEvents(freed, 'event-cancelled'),
+      );
       this.contexts.invalidate(eventId);
-      return { id: eventId, status: 'cancelled', cancelledAt: payload.cancelledAt };
+      return { id: eventId, status: 'cancelled', cancelledAt: payload.cancelledAt, releasedHolds: holds.length, cancelledOrders: pending.length };
     });
   }
 }
