@@ -200,6 +200,14 @@ describe('ticketing (real HTTPS, PostgreSQL, Redis, SMTP)', () => {
     expect((await t.get(`/ticketing/blanks/${mine.serial}`, other.token)).status).toBe(404);
     const runs = await t.get('/ticketing/print-runs', other.token);
     expect(runs.body).toEqual([]);
+    // bad input is a 400 (or 404 for a malformed id), never a 500
+    expect((await t.post('/ticketing/blank-batches', { label: 'x', serialPrefix: 'ZZ', firstNumber: 1, count: 1, securityFeatures: ['x'], extra: 1 }, organizer.token)).status).toBe(400);
+    expect((await t.post('/ticketing/blank-batches', { label: 'x', serialPrefix: 'zz', firstNumber: -1, count: 0, securityFeatures: [] }, organizer.token)).status).toBe(400);
+    expect((await t.post('/ticketing/print-runs', { ticketIds: ['nope'] }, office.token)).status).toBe(400);
+    expect((await t.get('/ticketing/print-runs/not-a-uuid', office.token)).status).toBe(404);
+    expect((await t.get(`/ticketing/events/${eventId}/trust/changes?since=abc`, organizer.token)).status).toBe(400);
+    expect((await t.get(`/ticketing/events/${eventId}/trust/changes?since=99999999999999999999`, organizer.token)).status).toBe(400);
+    expect((await t.get('/ticketing/stock')).status).toBe(401);
     // a presale clerk cannot register stock
     expect((await t.post('/ticketing/blank-batches', { label: 'x', serialPrefix: 'ZZ', firstNumber: 1, count: 1, securityFeatures: ['x'] }, office.token)).status).toBe(403);
   });
@@ -294,6 +302,36 @@ describe('ticketing (real HTTPS, PostgreSQL, Redis, SMTP)', () => {
     expect(await verifyTicketBarcode(oldCode, bundle, atEvent)).toMatchObject({ valid: false, reason: 'REVOKED' });
     expect(await verifyTicketBarcode(newCode, bundle, atEvent)).toMatchObject({ valid: true, ticket: { issue: 2 } });
     expect((await t.post(`/ticketing/orders/${ev.payload.orderId}/home-delivery/reissue`, {}, office.token)).status).toBe(403);
+  });
+
+  it('boxOffice_printsOnOrganizerStock_andEventCancellationRevokesEverything', async () => {
+    const clerk = await t.createUser(organizer.token, organizer.organizationId, ['box-office-clerk']);
+    const event2 = randomUUID();
+    const h = await t.post(`/ticketing/blank-batches/${batchId}/handovers`, { officeId: organizer.organizationId }, organizer.token);
+    expect(h.status).toBe(201);
+    expect(h.body.count).toBe(10);
+    const lines = [seatLine(1), seatLine(2, { kind: 'ga', seatId: null, block: null, row: null, seat: null, areaId: randomUUID(), areaName: 'Innenraum' })];
+    await publish(t, orderPaid({ organizerId: organizer.organizationId, eventId: event2, lines, channel: { kind: 'box-office', officeId: null }, startsAt }));
+    await waitFor('tickets printable', async () => (await runSql(t.em(), `select 1 from ticketing.ticket where ticket_id = ?`, [lines[1].ticketId])).length > 0);
+    const run = await t.post('/ticketing/print-runs', { eventId: event2 }, clerk.token);
+    expect(run.status).toBe(201);
+    expect(run.body.officeId).toBe(organizer.organizationId);
+    await runToDone(run.body.id, clerk.token);
+    const codes = decodePdf(await rawGet(`/ticketing/print-runs/${run.body.id}/pdf`, clerk.token), 'datamatrix', 2).flat();
+    const snap = await t.get(`/ticketing/events/${event2}/trust`, organizer.token);
+    const ga = await Promise.all(codes.map((c) => verifyTicketBarcode(c, snap.body, atEvent, { eventId: event2 })));
+    expect(ga.map((v) => v.valid)).toEqual([true, true]);
+    expect(ga.map((v) => v.ticket?.placeKind).sort()).toEqual(['ga', 'seat']);
+    // the clerk sees the box office's stock only (not the presale office's)
+    const stock = await t.get('/ticketing/stock', clerk.token);
+    expect(stock.body.totals).toEqual({ available: 8, used: 2, void: 0 });
+
+    await publish(t, { id: randomUUID(), type: 'sales.EventCancelled', occurredAt: new Date().toISOString(), tenantId: organizer.organizationId, payload: { eventId: event2, organizerId: organizer.organizationId, reason: 'storm', cancelledAt: new Date().toISOString() } });
+    const after = await waitFor('event revoked', async () => {
+      const r = await t.get(`/ticketing/events/${event2}/trust`, organizer.token);
+      return r.body.revoked.length === 2 ? r.body : null;
+    });
+    for (const c of codes) expect(await verifyTicketBarcode(c, after, atEvent)).toMatchObject({ valid: false, reason: 'REVOKED' });
   });
 
   it('trustChanges_andKeyRotation_feedScanners', async () => {

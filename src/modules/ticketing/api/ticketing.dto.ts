@@ -61,5 +61,5 @@ export class VerifyRequest {
 }
 
 export class TrustChangesQuery {
-  @ApiProperty({ example: '0' }) @Matches(/^\d{1,19}$/) since!: string;
+  @ApiProperty({ example: '0' }) @Matches(/^\d{1,18}$/) since!: string;
 }

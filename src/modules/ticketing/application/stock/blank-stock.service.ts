@@ -91,7 +91,11 @@ export class BlankStockService {
     return Promise.all(rows.map((r) => this.batch(p, r.id)));
   }
 
-  /** Hands the batch's available blanks (optionally only a serial range) to an office: the organizer's box office or a presale office. */
+  /**
+   * Hands blanks of a batch to an office (a presale office, or the organizer's own box office = organizer id). Without
+   * a range: every available blank still in the organizer's store. With a serial range: the available blanks of the
+   * range wherever they are (a transfer between offices, recorded with its origin).
+   */
   async handOver(p: Principal, batchId: string, req: { officeId: string; firstSerial?: string; lastSerial?: string }) {
     await this.batch(p, batchId);
     return this.em().transactional(async (em) => {
@@ -110,7 +114,7 @@ export class BlankStockService {
         em,
         `with sel as (
            select serial, office_id as old_office from ticketing.blank
-            where batch_id = ? and state = 'available' and office_id is distinct from ?
+            where batch_id = ? and state = 'available' and office_id is distinct from ? ${from || to ? '' : 'and office_id is null'}
               ${from ? 'and number >= ?' : ''} ${to ? 'and number <= ?' : ''}
             for update)
          update ticketing.blank b set office_id = ? from sel where b.serial = sel.serial

@@ -50,7 +50,7 @@ export class TrustQuery implements TicketingTrustPort {
   }
 
   async changesSince(organizerId: string, eventId: string, version: string): Promise<EventTrustChanges> {
-    if (!/^\d{1,19}$/.test(version)) throw new DomainError('TICKETING.BAD_VERSION', 'version must be a decimal number', 'validation');
+    if (!/^\d{1,18}$/.test(version)) throw new DomainError('TICKETING.BAD_VERSION', 'version must be a decimal number', 'validation');
     const em = this.em();
     return em.transactional(async (tem) => {
       await runSql(tem, 'set transaction isolation level repeatable read');
