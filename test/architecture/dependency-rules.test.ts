@@ -1,6 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 
+// Generous for a loaded machine (app boot, migrations, child processes through ts-node); a passing run is far faster.
+jest.setTimeout(180_000);
+
 /**
  * The architecture rules of `npm run lint` (.dependency-cruiser.js): the real configuration must catch every kind of
  * violation in the deliberately bad fixture, let its allowed imports pass, and find nothing in the real source.

@@ -3,6 +3,9 @@ import { auditHash } from '../../../src/modules/security/application/audit-log';
 import { createIsolatedDatabase, TestApp } from '../../support/app-harness';
 import { runTs } from './support/processes';
 
+// Generous for a loaded machine (app boot, migrations, child processes through ts-node); a passing run is far faster.
+jest.setTimeout(180_000);
+
 /**
  * The audit log is append-only and hash-chained: `npm run audit:verify` (scripts/audit-verify.ts) and the admin
  * endpoint detect a changed or deleted entry. This suite tampers with rows, so it works on a database of its own.

@@ -1,5 +1,8 @@
 import { TestApp } from '../../support/app-harness';
 
+// Generous for a loaded machine (app boot, migrations, child processes through ts-node); a passing run is far faster.
+jest.setTimeout(180_000);
+
 /**
  * The HTTP edge: bad input always ends in a 4xx problem+json with a stable code (never a 500), and the operational
  * endpoints (/health, /metrics, /docs) answer as operations expect.

@@ -13,6 +13,9 @@ import type { IntegrationEvent } from '../../../src/shared-kernel/integration-ev
 import { createIsolatedDatabase, TestApp, uniq } from '../../support/app-harness';
 import { eventually, spawnTs } from './support/processes';
 
+// Generous for a loaded machine (app boot, migrations, child processes through ts-node); a passing run is far faster.
+jest.setTimeout(180_000);
+
 /**
  * Transactional outbox → relay → BullMQ → inbox-deduplicated consumer, with real processes dying in between.
  * The consumer's effect table has NO unique constraint: only the inbox stands between a redelivery and a second row.
@@ -67,8 +70,8 @@ describe('transactional outbox, relay and inbox (own database, real processes)',
     const beforeHandoff = spawnTs('test/e2e/foundation/support/outbox-crash-child.ts', env(), ['before-handoff', 'crash-before-handoff'], 'pipe');
     let e1: string, e2: string;
     try {
-      e2 = (await afterHandoff.waitFor(/HANDED_OFF (\S+)/, 45_000))[1];
-      await beforeHandoff.waitFor(/READY/, 45_000);
+      e2 = (await afterHandoff.waitFor(/HANDED_OFF (\S+)/, 150_000))[1];
+      await beforeHandoff.waitFor(/READY/, 150_000);
       beforeHandoff.child.stdin!.write('go\n'); // only now: the hanging relay above must not claim this one
       e1 = (await beforeHandoff.waitFor(/WRITTEN (\S+)/))[1];
     } finally {
@@ -93,14 +96,14 @@ describe('transactional outbox, relay and inbox (own database, real processes)',
 
     // Restart: the app's relay and workers pick both up.
     t = await TestApp.start({ ...env(), WORKERS_IN_PROCESS: 'true', OUTBOX_POLL_MS: '50' }, { imports: [ProbeModule] });
-    await eventually(async () => (await effects(e1)) > 0 && (await effects(e2)) > 0 && !!(await dispatched(e1)) && !!(await dispatched(e2)), 20_000);
+    await eventually(async () => (await effects(e1)) > 0 && (await effects(e2)) > 0 && !!(await dispatched(e1)) && !!(await dispatched(e2)), 60_000);
     // E2 was handed off twice (by the dead relay and again after restart) — give a duplicate time to show
     const jobs = t.app.get(JobQueue).queue(QUEUES.events);
     await eventually(async () => (await jobs.getJobCounts('waiting', 'active', 'delayed')).waiting + (await jobs.getJobCounts('active')).active === 0);
     await new Promise((r) => setTimeout(r, 300));
     expect({ e1: await effects(e1), e2: await effects(e2) }).toEqual({ e1: 1, e2: 1 });
     expect({ e1: await inbox(e1), e2: await inbox(e2) }).toEqual({ e1: 1, e2: 1 });
-  }, 90_000);
+  }, 300_000);
 
   it('sameEventDispatchedTwice_hasOneEffect', async () => {
     const app = t!;
@@ -119,7 +122,7 @@ describe('transactional outbox, relay and inbox (own database, real processes)',
       jobs.add('messaging.deliver-event', e, { jobId: `dup-a-${e.id}` }),
       jobs.add('messaging.deliver-event', e, { jobId: `dup-b-${e.id}` }),
     ]);
-    await eventually(async () => (await a.getState()) === 'completed' && (await b.getState()) === 'completed', 20_000);
+    await eventually(async () => (await a.getState()) === 'completed' && (await b.getState()) === 'completed', 60_000);
     const results = [(await jobs.queue(QUEUES.events).getJob(a.id!))!.returnvalue, (await jobs.queue(QUEUES.events).getJob(b.id!))!.returnvalue];
     expect(results.map((r) => r.delivered.length).sort()).toEqual([0, 1]);
     expect(await effects(e.id)).toBe(1);
@@ -129,7 +132,7 @@ describe('transactional outbox, relay and inbox (own database, real processes)',
   it('consumerFailing_rollsBackEffectAndInbox_thenTheRetryHasOneEffect', async () => {
     const e = integrationEvent(PROBE, { marker: 'fail-once' });
     await (t!.em() as EntityManager).transactional((em) => t!.app.get(Outbox).append(em, e));
-    await eventually(async () => (await effects(e.id)) === 1 && (await inbox(e.id)) === 1, 20_000);
+    await eventually(async () => (await effects(e.id)) === 1 && (await inbox(e.id)) === 1, 60_000);
     expect(ProbeConsumer.failedOnce.has(e.id)).toBe(true);
     await new Promise((r) => setTimeout(r, 300));
     expect(await effects(e.id)).toBe(1);

@@ -3,6 +3,9 @@ import { runSql } from '../../../src/infrastructure/database/sql';
 import { TestApp, uniq } from '../../support/app-harness';
 import { parseFastifyRoutes } from '../../support/fastify-routes';
 
+// Generous for a loaded machine (app boot, migrations, child processes through ts-node); a passing run is far faster.
+jest.setTimeout(180_000);
+
 /**
  * Identity and tenancy over real HTTPS: brute-force throttling, password hashing, tenant isolation, and a walk over
  * every registered route proving that none answers an unauthenticated caller.

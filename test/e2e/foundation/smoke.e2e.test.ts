@@ -1,5 +1,8 @@
 import { TestApp } from '../../support/app-harness';
 
+// Generous for a loaded machine (app boot, migrations, child processes through ts-node); a passing run is far faster.
+jest.setTimeout(180_000);
+
 describe('foundation smoke (real HTTPS)', () => {
   let t: TestApp;
   beforeAll(async () => {

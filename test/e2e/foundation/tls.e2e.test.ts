@@ -3,6 +3,9 @@ import tls, { ConnectionOptions } from 'node:tls';
 import { loadTlsMaterial } from '../../../src/infrastructure/http/tls-material';
 import { TestApp } from '../../support/app-harness';
 
+// Generous for a loaded machine (app boot, migrations, child processes through ts-node); a passing run is far faster.
+jest.setTimeout(180_000);
+
 /**
  * The listener's TLS policy (BSI TR-02102-2) seen by real clients. Every "refused" case is paired with a control: the
  * same client against a permissive server with the same certificate connects, so a refusal is the policy's doing and

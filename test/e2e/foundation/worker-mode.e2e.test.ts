@@ -3,6 +3,9 @@ import { JobQueue } from '../../../src/infrastructure/jobs/jobs.module';
 import { createIsolatedDatabase, TestApp, uniq } from '../../support/app-harness';
 import { eventually, spawnTs } from './support/processes';
 
+// Generous for a loaded machine (app boot, migrations, child processes through ts-node); a passing run is far faster.
+jest.setTimeout(180_000);
+
 /**
  * WORKERS_IN_PROCESS=false: the API only writes (outbox rows, jobs); a separate `npm run worker` process
  * (src/worker.ts) relays the outbox and runs the jobs. Own database and Redis prefix, so no other suite's workers help.
@@ -47,9 +50,9 @@ describe('worker mode: API without workers + npm run worker', () => {
 
     const worker = spawnTs('src/worker.ts', { DATABASE_URL: db.url, REDIS_KEY_PREFIX: prefix, LOG_LEVEL: 'warn', OUTBOX_POLL_MS: '50', BOOTSTRAP_ADMIN_EMAIL: '', BOOTSTRAP_ADMIN_PASSWORD: '' });
     try {
-      await worker.waitFor(/ProTicket worker running/, 60_000);
-      await eventually(async () => (await party()) === 1, 20_000);
-      await eventually(async () => (await job.getState()) === 'completed', 20_000);
+      await worker.waitFor(/ProTicket worker running/, 150_000);
+      await eventually(async () => (await party()) === 1, 60_000);
+      await eventually(async () => (await job.getState()) === 'completed', 60_000);
       expect(await oldRow()).toBe(0);
       expect((await t.app.get(JobQueue).queue('maintenance').getJob(job.id!))?.returnvalue).toMatchObject({ outbox: 1 });
 
@@ -59,5 +62,5 @@ describe('worker mode: API without workers + npm run worker', () => {
     } finally {
       worker.kill('SIGKILL');
     }
-  }, 120_000);
+  }, 300_000);
 });
