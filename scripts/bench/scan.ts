@@ -267,7 +267,7 @@ async function main(): Promise<void> {
 
     // ---- data: one online scanner, a compressed hour, 300 tickets through two gates --------------------------------
     const wire = { in: 0, out: 0, sockets: [] as net.Socket[] };
-    const counting = new Agent({
+    const countingAgent = () => new Agent({
       connect: (opts, cb) => {
         const tcp = net.connect({ host: String(opts.hostname), port: Number(opts.port) });
         wire.sockets.push(tcp);
@@ -275,9 +275,11 @@ async function main(): Promise<void> {
         s.once('secureConnect', () => cb(null, s));
         s.once('error', (e) => cb(e, null));
       },
-      connections: 2,
+      connections: 1,
       keepAliveTimeout: 600_000,
     });
+    const counting = countingAgent(); // scans + package
+    const streaming = countingAgent(); // the SSE connection
     const hourA = await enrol(ev.hour, 'hour North (measured)', gates[ev.hour][0]);
     const hourB = await enrol(ev.hour, 'hour South', gates[ev.hour][1]);
     const hourTickets = Array.from({ length: 300 }, () => key.barcode(ev.hour));
@@ -285,7 +287,7 @@ async function main(): Promise<void> {
     await call('GET', `/access-control/scanner/events/${ev.hour}/package`, undefined, hourA, counting);
     const sse = await request(`https://127.0.0.1:${PORT}/access-control/scanner/events/${ev.hour}/feed/stream?cursor=0`, {
       headers: { authorization: `Bearer ${hourA}` },
-      dispatcher: counting,
+      dispatcher: streaming,
     });
     let feedItems = 0;
     const feedDone = (async () => {
@@ -312,13 +314,17 @@ async function main(): Promise<void> {
     }
     await Promise.race([feedDone, new Promise((r) => setTimeout(r, 10_000))]);
     const hourMs = Date.now() - hourStart;
+    sse.body.destroy();
     await counting.close();
+    await streaming.close().catch(() => undefined);
     await agent2.close();
     await agent.close();
     for (const s of wire.sockets) {
       wire.in += s.bytesRead;
       wire.out += s.bytesWritten;
     }
+    const [scanSock, sseSock] = wire.sockets;
+    log(`wire: scans+package connection ${scanSock.bytesWritten} out / ${scanSock.bytesRead} in; SSE connection ${sseSock?.bytesWritten} out / ${sseSock?.bytesRead} in`);
     // A real hour holds the stream open longer: one heartbeat comment (":\n\n" in a TLS record, 25 bytes) per 55 s.
     const heartbeatBytes = Math.ceil(3600 / FEED_WAIT_S) * 25;
     const onlineBytesHour = wire.in + wire.out + heartbeatBytes;

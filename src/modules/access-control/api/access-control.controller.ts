@@ -193,7 +193,9 @@ export class ScannerController {
         const page = await this.feed.read(eventId, cursor, device.id);
         cursor = this.feed.cursorOf(page.cursor);
         if (page.items.length) {
-          raw.write(`id:${page.cursor}\ndata:${JSON.stringify(page.items)}\n\n`);
+          // The event id is the cursor's xmin only: a reconnect may repeat a few items (harmless, they are sets),
+          // and every message stays small however many transactions are in flight.
+          raw.write(`id:${page.cursor.split('.')[0]}\ndata:${JSON.stringify(page.items)}\n\n`);
           lastWrite = Date.now();
         } else if (Date.now() - lastWrite > this.feed.maxWaitS * 1000) {
           raw.write(':\n\n');
