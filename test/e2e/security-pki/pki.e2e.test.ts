@@ -249,7 +249,16 @@ describe('security PKI: client certificates on the business listener', () => {
     const key = await t.post('/api-keys', { name: 'gate scanner', roles: ['scanner'] }, tenant.token);
     expect(key.status).toBe(201);
 
-    const set = await t.request('PUT', '/pki/policy', { body: { clientCertificateRequired: true, allowedBindings: ['machine'] }, token: tenant.token });
+    // the organization's admin on the public endpoint would lock itself out: refused
+    const self = await t.request('PUT', '/pki/policy', { body: { clientCertificateRequired: true, allowedBindings: ['machine'] }, token: tenant.token });
+    expect(self.status).toBe(422);
+    expect(self.body.code).toBe('PKI.SELF_LOCKOUT');
+    // another organization's admin cannot touch it at all
+    expect((await t.request('PUT', '/pki/policy', { body: { organizationId: tenant.organizationId, clientCertificateRequired: false, allowedBindings: ['machine'] }, token: org.token })).status).toBe(404);
+    const set = await t.request('PUT', '/pki/policy', {
+      body: { organizationId: tenant.organizationId, clientCertificateRequired: true, allowedBindings: ['machine'] },
+      token: admin,
+    });
     expect(set.status).toBe(200);
     expect(set.body).toMatchObject({ organizationId: tenant.organizationId, clientCertificateRequired: true, allowedBindings: ['machine'] });
 

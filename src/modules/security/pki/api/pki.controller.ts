@@ -72,7 +72,7 @@ export class PkiController {
   @Put('policy')
   @Roles('platform-admin', 'organizer-admin')
   setPolicy(@Body() body: SetPolicyRequest, @CurrentPrincipal() p: Principal, @Req() req: FastifyRequest) {
-    return this.certificates.setPolicy({ principal: p, clientAddress: req.ip }, body);
+    return this.certificates.setPolicy({ principal: p, clientAddress: req.ip, listener: connectionInfo(req.raw).listener }, body);
   }
 
   /** Which listener and certificate this request came through (for clients checking their set-up). */

@@ -337,9 +337,17 @@ export class ClientCertificateService {
     return { organizationId: org, clientCertificateRequired: row.required, allowedBindings: row.bindings };
   }
 
-  async setPolicy(actor: Actor, input: { organizationId?: string; clientCertificateRequired: boolean; allowedBindings: BindingKind[] }) {
+  async setPolicy(actor: Actor & { listener: 'public' | 'business' }, input: { organizationId?: string; clientCertificateRequired: boolean; allowedBindings: BindingKind[] }) {
     const p = actor.principal;
     const org = this.scopedOrg(p, input.organizationId);
+    if (input.clientCertificateRequired && org === p.organizationId && actor.listener !== 'business') {
+      // The caller's own organization would refuse the caller's very next request: do it with a certificate.
+      throw new DomainError(
+        'PKI.SELF_LOCKOUT',
+        'requiring client certificates for your own organization from the public endpoint would lock you out: switch it on through the business endpoint with your certificate, or ask a platform administrator',
+        'unprocessable',
+      );
+    }
     const bindings = [...new Set(input.allowedBindings)];
     await this.em().transactional(async (tem) => {
       const rows = await runSql(tem, `update security.organization set client_cert_required = ?, client_cert_bindings = ? where id = ? and kind <> 'platform' returning id`, [
