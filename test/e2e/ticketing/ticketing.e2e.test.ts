@@ -351,6 +351,17 @@ describe('ticketing (real HTTPS, PostgreSQL, Redis, SMTP)', () => {
     expect(bad.body).toMatchObject({ valid: false, reason: 'MALFORMED' });
   });
 
+  it('openApi_documentsTheTicketingRoutesAndBodies', async () => {
+    const r = await t.get('/docs/openapi.json');
+    expect(r.status).toBe(200);
+    const doc = typeof r.body === 'string' ? JSON.parse(r.body) : r.body;
+    for (const path of ['/ticketing/blank-batches', '/ticketing/print-runs', '/ticketing/print-runs/{id}', '/ticketing/blanks/{serial}/void', '/ticketing/events/{eventId}/trust', '/ticketing/downloads/{token}']) {
+      expect(Object.keys(doc.paths)).toContain(path);
+    }
+    expect(doc.paths['/ticketing/print-runs'].post.tags).toEqual(['ticketing-printing']);
+    expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(['RegisterBatchRequest', 'CreatePrintRunRequest', 'VoidBlankRequest', 'HandOverRequest']));
+  });
+
   async function rawGet(pathname: string, token: string): Promise<Buffer> {
     const r = await rawGetStatus(pathname, token);
     expect(r.status).toBe(200);
