@@ -56,8 +56,14 @@ export class AccessDirectory {
     this.ttl = config.ACCESS_CONTROL_CACHE_TTL_MS;
   }
 
+  private sqlEm?: EntityManager;
+
+  /**
+   * The entity manager for this module's SQL (no entities, so nothing accumulates in its identity map): one fork,
+   * reused — the scan hot path saves a fork per request. `em().transactional(…)` still runs in a fork of its own.
+   */
   em(): EntityManager {
-    return this.orm.em.fork() as EntityManager;
+    return (this.sqlEm ??= this.orm.em.fork() as EntityManager);
   }
 
   /** The device behind an `Authorization: Bearer acd_…` header; 401 when missing, unknown or revoked. */
