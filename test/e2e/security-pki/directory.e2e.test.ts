@@ -128,6 +128,11 @@ describe('security PKI: directory-bound certificates (real slapd)', () => {
       return crl.status === 200 && (await crlSerials(crl.text)).includes(cert.serial);
     });
 
+    // no way around it through the public endpoint either: the login checks the directory
+    const publicLogin = await t.post('/auth/login', { email: clerk.email, password: clerk.password });
+    expect(publicLogin.status).toBe(403);
+    expect(publicLogin.body.code).toBe('PKI.DIRECTORY_ACCOUNT_DISABLED');
+
     // re-enabled in the directory: the sync job lifts the hold, the next CRL drops it; access after a NEW login
     await setUac(account, 512);
     await waitFor('hold lifted by the directory sync', async () => (await t.get(`/pki/certificates/${cert.serial}`, org.token)).body.status === 'active', 20_000);

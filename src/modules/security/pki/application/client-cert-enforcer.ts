@@ -101,14 +101,21 @@ export class ClientCertEnforcer implements RequestPolicy, LoginPolicy {
 
   async checkLogin(user: { id: string; organizationId: string; email: string }, client: { address: string; connection?: ConnectionInfo }): Promise<void> {
     const conn = client.connection ?? { listener: 'public' as const };
+    const policy = await this.policy(user.organizationId);
     const link = await this.directory.linkOf(user.id);
     if (link && this.directory.configured) {
-      const state = await this.directory.refresh(link, 'login');
-      if (state !== 'enabled' && conn.listener === 'business') throw refuse('PKI.DIRECTORY_ACCOUNT_DISABLED');
-      if (state !== 'enabled' && (await this.policy(user.organizationId)).required) throw refuse('PKI.DIRECTORY_ACCOUNT_DISABLED');
+      // A user linked to a directory account logs in only while that account is enabled (a disabled account also
+      // revokes the sessions). A directory outage blocks logins that need the certificate, not the others.
+      let state: string = link.state;
+      try {
+        state = await this.directory.refresh(link, 'login');
+      } catch (e) {
+        if (conn.listener === 'business' || policy.required) throw e;
+      }
+      if (state !== 'enabled') throw refuse('PKI.DIRECTORY_ACCOUNT_DISABLED');
     }
     if (conn.listener === 'public') {
-      if ((await this.policy(user.organizationId)).required) {
+      if (policy.required) {
         throw refuse('PKI.CLIENT_CERT_REQUIRED', 'your organization requires a client certificate: log in through the business endpoint');
       }
       return;
