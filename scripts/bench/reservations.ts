@@ -7,7 +7,8 @@
  * 3. 64 concurrent HTTPS clients reserve through the public shop API (mix: 1–4 specific seats, best-available 2–6,
  *    GA 1–4) until everything is held (or the time cap),
  * 4. checks the result against the database (oversold seats / GA places, phantom holds),
- * 5. measures `pgbench -N -c 32 -j 2 -T 15` on a scratch database as the baseline,
+ * 5. measures the framework floor: the same clients on GET /health/live (API CPU per request without Sales code),
+ * 6. measures `pgbench -N -c 32 -j 2 -T 15` on a scratch database as the baseline,
  * then prints a table and, as the last line, one JSON object.
  */
 import 'reflect-metadata';
@@ -29,6 +30,7 @@ const SECONDS = arg('seconds', 40);
 const PGBENCH_SECONDS = arg('pgbench-seconds', 15);
 const BASE_PORT = arg('port', 18443);
 const KEEP_DB = args.includes('--keep-db');
+const FLOOR_SECONDS = arg('floor-seconds', 5);
 const ROOT = path.resolve(__dirname, '..', '..');
 const RUN = `${Date.now().toString(36)}_${process.pid}`;
 const PG_BASE = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -300,6 +302,21 @@ async function main(): Promise<void> {
     const dbCpuAfter = await dbBackendCpuMs();
     let dbCpuMs = 0;
     for (const [pid, ms] of dbCpuAfter) dbCpuMs += ms - (dbCpuBefore.get(pid) ?? 0);
+    // ---- framework floor: the same clients on a trivial public route (GET /health/live, no database) -----------
+    const floorCpuBefore = await Promise.all(servers.map((s) => serverCpu(s.pid!)));
+    const floorEnd = Date.now() + FLOOR_SECONDS * 1000;
+    let floorRequests = 0;
+    const floorStarted = performance.now();
+    await Promise.all(
+      Array.from({ length: CLIENTS }, async (_, c) => {
+        while (Date.now() < floorEnd) {
+          const r = await call(c, 'GET', '/health/live').catch(() => null);
+          if (r?.status === 200) floorRequests++;
+        }
+      }),
+    );
+    const floorS = (performance.now() - floorStarted) / 1000;
+    const floorCpuMs = (await Promise.all(servers.map((s) => serverCpu(s.pid!)))).reduce((a, v, i) => a + v - floorCpuBefore[i], 0);
     await agent.close();
 
     // ---- verify against the database -------------------------------------------------------------------------------
@@ -366,6 +383,8 @@ async function main(): Promise<void> {
       server_cpu_ms_per_request: +(serverCpuMs / Math.max(1, ok + refused)).toFixed(3),
       db_cpu_ms_per_request: +(dbCpuMs / Math.max(1, ok + refused)).toFixed(3),
       driver_cpu_ms_per_request: +((driverCpu.user + driverCpu.system) / 1000 / Math.max(1, ok + refused)).toFixed(3),
+      floor_requests_per_s: +(floorRequests / floorS).toFixed(1),
+      floor_server_cpu_ms_per_request: +(floorCpuMs / Math.max(1, floorRequests)).toFixed(3),
       load_average_1m: +require('node:os').loadavg()[0].toFixed(2),
       plan_upload_ms: planUploadMs,
       event_create_ms: eventCreateMs,
@@ -384,6 +403,7 @@ async function main(): Promise<void> {
       ['latency p50 / p99', `${result.p50_ms} ms / ${result.p99_ms} ms`],
       ['oversold seats / GA', `${oversoldSeats} / ${gaOversold}`],
       ['CPU ms per request: API / PostgreSQL / load driver', `${result.server_cpu_ms_per_request} / ${result.db_cpu_ms_per_request} / ${result.driver_cpu_ms_per_request}`],
+      ['floor: GET /health/live req/s, API CPU ms/request', `${result.floor_requests_per_s}, ${result.floor_server_cpu_ms_per_request}`],
       ['machine load average (1 min, other jobs included)', `${result.load_average_1m}`],
       ['pgbench -N -c 32 -j 2 TPS', `${result.pgbench_tps}`],
       ['ratio reservations/s ÷ pgbench TPS', `${result.ratio}`],
