@@ -49,6 +49,36 @@ describe('sales invariants under concurrency (real HTTPS, real PostgreSQL)', () 
     expect(av.body.totals).toMatchObject({ capacity: 70, held: inv.held, free: inv.free });
   }, 120000);
 
+  it('twoAppInstances_onOneDatabase_raceForTheSameSeats_neverShareOne', async () => {
+    const t2 = await TestApp.start();
+    try {
+      const s = await setupEvent(t, makePlan({ rows: 2, seats: 8, ga: 12 }));
+      const apps = [t, t2];
+      const seatIds = s.seats.map((x) => x.id);
+      const results: { status: number; body: any }[] = [];
+      let next = 0;
+      const makers = Array.from({ length: 120 }, (_, i) => () => {
+        const app = apps[i % 2];
+        if (i % 3 === 0) return app.post(`/shop/events/${s.eventId}/holds/seats`, { seatIds: seatIds.slice(i % 14, (i % 14) + 2) });
+        if (i % 3 === 1) return app.post(`/shop/events/${s.eventId}/holds/best-available`, { categoryId: s.categories.A, quantity: 2, allowSplit: true });
+        return app.post(`/shop/events/${s.eventId}/holds/quantity`, { areaId: s.areaId, quantity: 1 + (i % 3) });
+      });
+      await Promise.all(
+        Array.from({ length: 30 }, async () => {
+          while (next < makers.length) results.push(await makers[next++]());
+        }),
+      );
+      for (const r of results) expect([201, 409]).toContain(r.status);
+      const units = results.filter((r) => r.status === 201).flatMap((r) => r.body.items.map((i: any) => i.unitNo));
+      expect(new Set(units).size).toBe(units.length);
+      const inv = await dbInvariants(t, s.eventId);
+      expect(inv.held).toBe(units.length);
+      expect(inv).toMatchObject({ holdMismatch: 0, doubleSold: 0, bad_hold: 0 });
+    } finally {
+      await t2.close();
+    }
+  }, 120000);
+
   it('property_randomInterleavingsOfReserveReleaseExpireOrder_keepInvariants', async () => {
     const s = await setupEvent(t, makePlan({ rows: 2, seats: 6, ga: 8 }));
     const seatIds = s.seats.map((x) => x.id);
