@@ -315,6 +315,7 @@ describe('security PKI: client certificates on the business listener', () => {
     let metrics = await t.get('/metrics');
     expect(metrics.text).toMatch(/pki_crl_seconds_until_next_update \d+/);
     expect(metrics.text).toMatch(/pki_crl_expiry_alerts_total 0/);
+    expect(metrics.text).toMatch(/pki_business_handshakes_refused_total\{code="[A-Z0-9_]+"\} [1-9]/); // the refusals above
     // a CRL close to its nextUpdate raises the alert (error log + counter)
     const crl = t.app.get(CrlService);
     const current = (await crl.latest())!;

@@ -1,6 +1,8 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type https from 'node:https';
+import { Counter } from 'prom-client';
+import { Metrics } from '../../../../infrastructure/metrics/metrics.module';
 import type { AddressInfo } from 'node:net';
 import { APP_CONFIG, AppConfig } from '../../../../../config/configuration';
 import { createMutualTlsServer, trustContext } from '../../../../infrastructure/http/business-listener';
@@ -24,13 +26,22 @@ export class BusinessListener implements OnApplicationShutdown {
   private crlNumber?: string;
   private timer?: NodeJS.Timeout;
   private reloading?: Promise<void>;
+  private readonly refusedHandshakes: Counter<'code'>;
 
   constructor(
     private readonly ca: PlatformCa,
     private readonly crl: CrlService,
     private readonly bus: PkiBus,
+    metrics: Metrics,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.refusedHandshakes = new Counter({
+      name: 'pki_business_handshakes_refused_total',
+      help: 'TLS handshakes the business listener refused (no, foreign, revoked or expired client certificate), by OpenSSL code',
+      labelNames: ['code'],
+      registers: [metrics.registry],
+    });
+  }
 
   get port(): number | undefined {
     return (this.server?.address() as AddressInfo | null)?.port;
@@ -48,6 +59,11 @@ export class BusinessListener implements OnApplicationShutdown {
     this.crlNumber = crl.number;
     const fastify = app.getHttpAdapter().getInstance();
     const server = createMutualTlsServer(fastify.routing.bind(fastify), tls, { ca: ca.material.certificatePem, crl: crl.pem });
+    server.on('tlsClientError', (e: NodeJS.ErrnoException) => {
+      const code = String(e.code ?? 'UNKNOWN').replace(/[^A-Z0-9_]/gi, '_').slice(0, 80);
+      this.refusedHandshakes.inc({ code });
+      this.log.debug(`handshake refused: ${code}`);
+    });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => {
