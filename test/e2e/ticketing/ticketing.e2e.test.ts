@@ -334,6 +334,37 @@ describe('ticketing (real HTTPS, PostgreSQL, Redis, SMTP)', () => {
     for (const c of codes) expect(await verifyTicketBarcode(c, after, atEvent)).toMatchObject({ valid: false, reason: 'REVOKED' });
   });
 
+  it('refund_revokesPrintedTicket_andCancellationBeforeOrderPaid_isNeverPrintable', async () => {
+    const lines = [seatLine(40)];
+    const paid = orderPaid({ organizerId: organizer.organizationId, eventId, lines, channel: { kind: 'presale-office', officeId: office.organizationId }, startsAt });
+    await publish(t, paid);
+    await waitFor('ticket', async () => (await runSql(t.em(), `select 1 from ticketing.ticket where ticket_id = ?`, [lines[0].ticketId])).length > 0);
+    const run = await t.post('/ticketing/print-runs', { ticketIds: [lines[0].ticketId] }, office.token);
+    await runToDone(run.body.id, office.token);
+    const refund = { orderId: paid.payload.orderId, orderNumber: paid.payload.orderNumber, eventId, organizerId: organizer.organizationId, ticketIds: [lines[0].ticketId], amount: { minor: '4500', currency: 'EUR' } };
+    const ev = { id: randomUUID(), type: 'sales.OrderRefunded', occurredAt: new Date().toISOString(), tenantId: organizer.organizationId, payload: refund };
+    await publish(t, ev);
+    await waitFor('refunded', async () => (await t.get(`/ticketing/tickets/${lines[0].ticketId}`, office.token)).body.status === 'refunded');
+    // redelivered (BullMQ is at-least-once): the inbox keeps it to one effect
+    const { IntegrationEventDispatcher } = await import('../../../src/infrastructure/messaging/event-dispatcher');
+    const again = await t.app.get(IntegrationEventDispatcher).process(ev);
+    expect(again.skipped).toContain('ticketing.order-refunded');
+    const b = await trust();
+    expect(b.revoked.filter((k) => k === revocationKey(lines[0].ticketId, 1))).toHaveLength(1);
+
+    // OrderCancelled overtakes OrderPaid (unordered delivery): the late OrderPaid leaves the ticket ended
+    const early = [seatLine(41)];
+    const late = orderPaid({ organizerId: organizer.organizationId, eventId, lines: early, channel: { kind: 'presale-office', officeId: office.organizationId }, startsAt });
+    await publish(t, { id: randomUUID(), type: 'sales.OrderCancelled', occurredAt: new Date().toISOString(), tenantId: organizer.organizationId, payload: { orderId: late.payload.orderId, orderNumber: late.payload.orderNumber, eventId, organizerId: organizer.organizationId, ticketIds: [early[0].ticketId], wasPaid: true, reason: 'x' } });
+    await waitFor('tombstone', async () => (await runSql(t.em(), `select 1 from ticketing.ticket_tombstone where ticket_id = ?`, [early[0].ticketId])).length > 0);
+    await publish(t, late);
+    const ticket = await waitFor('late ticket', async () => (await runSql<{ status: string }>(t.em(), `select status from ticketing.ticket where ticket_id = ?`, [early[0].ticketId]))[0]);
+    expect(ticket.status).toBe('cancelled');
+    const r = await t.post('/ticketing/print-runs', { ticketIds: [early[0].ticketId] }, office.token);
+    expect(r.status).toBe(409);
+    expect(r.body.code).toBe('TICKETING.TICKET_NOT_PAID');
+  });
+
   it('trustChanges_andKeyRotation_feedScanners', async () => {
     const before = await trust();
     const rot = await t.post(`/ticketing/events/${eventId}/keys/rotate`, { compromised: false }, organizer.token);
