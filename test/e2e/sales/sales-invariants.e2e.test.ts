@@ -49,6 +49,27 @@ describe('sales invariants under concurrency (real HTTPS, real PostgreSQL)', () 
     expect(av.body.totals).toMatchObject({ capacity: 70, held: inv.held, free: inv.free });
   }, 120000);
 
+  it('database_refusesAnUpdateThatWouldDoubleBook_evenIfApplicationSqlWereWrong', async () => {
+    const s = await setupEvent(t, makePlan({ rows: 1, seats: 3 }));
+    const hold = await t.post(`/shop/events/${s.eventId}/holds/seats`, { seatIds: [s.seats[0].id] });
+    const order = await t.post(`/shop/events/${s.eventId}/holds/seats`, { seatIds: [s.seats[1].id] });
+    await t.request('POST', `/shop/holds/${order.body.holdId}/order`, { body: { customer: { name: 'X' } }, headers: { 'x-hold-token': order.body.holdToken } });
+    const naive = (seatId: string) =>
+      runSql(
+        t.em(),
+        `update sales.stock_unit set status = 'held', hold_id = gen_random_uuid(), hold_expires_at = now() + interval '1 hour', order_id = null
+          where event_id = ? and seat_id = ?`,
+        [s.eventId, seatId],
+      );
+    await expect(naive(s.seats[0].id)).rejects.toThrow(/SALES.SEAT_TAKEN/); // live hold
+    await expect(naive(s.seats[1].id)).rejects.toThrow(/SALES.SEAT_TAKEN|check constraint/); // pending order
+    await expect(
+      runSql(t.em(), `update sales.stock_unit set status = 'sold', order_id = gen_random_uuid() where event_id = ? and seat_id = ?`, [s.eventId, s.seats[2].id]),
+    ).rejects.toThrow(/SALES.SEAT_TAKEN/); // a free seat cannot be sold without a hold
+    expect((await dbInvariants(t, s.eventId))).toMatchObject({ held: 1, pending: 1, free: 1 });
+    void hold;
+  });
+
   it('twoAppInstances_onOneDatabase_raceForTheSameSeats_neverShareOne', async () => {
     const t2 = await TestApp.start();
     try {
