@@ -162,18 +162,33 @@ export const uniq = (): string => randomBytes(6).toString('hex');
 export async function createIsolatedDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
   const url = new URL(process.env.DATABASE_URL!);
   url.pathname = `${url.pathname}_iso_${uniq()}`;
-  await promisify(execFile)(process.execPath, ['-r', 'ts-node/register/transpile-only', 'scripts/migrate.ts'], {
-    cwd: path.resolve(__dirname, '..', '..'),
-    env: { ...process.env, DATABASE_URL: url.toString() },
-  });
-  const drop = async () => {
-    const admin = new URL(url.toString());
-    const name = admin.pathname.slice(1);
-    admin.pathname = '/postgres';
+  const name = url.pathname.slice(1);
+  const admin = new URL(url.toString());
+  admin.pathname = '/postgres';
+  const onAdmin = async <T>(fn: (c: Client) => Promise<T>): Promise<T> => {
     const c = new Client({ connectionString: admin.toString() });
     await c.connect();
-    await c.query(`drop database if exists "${name}" with (force)`).catch(() => undefined);
-    await c.end();
+    try {
+      return await fn(c);
+    } finally {
+      await c.end();
+    }
   };
+  // Clone the run's migrated template (global setup) when there is one; several clones at once may collide: retry.
+  const template = process.env.TEST_TEMPLATE_DATABASE;
+  let cloned = false;
+  for (let i = 0; template && !cloned && i < 20; i++) {
+    cloned = await onAdmin((c) => c.query(`create database "${name}" template "${template}"`)).then(
+      () => true,
+      async () => (await new Promise((r) => setTimeout(r, 100 + Math.random() * 200)), false),
+    );
+  }
+  if (!cloned) {
+    await promisify(execFile)(process.execPath, ['-r', 'ts-node/register/transpile-only', 'scripts/migrate.ts'], {
+      cwd: path.resolve(__dirname, '..', '..'),
+      env: { ...process.env, DATABASE_URL: url.toString() },
+    });
+  }
+  const drop = () => onAdmin((c) => c.query(`drop database if exists "${name}" with (force)`)).then(() => undefined, () => undefined);
   return { url: url.toString(), drop };
 }

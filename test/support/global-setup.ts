@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
+import { Client } from 'pg';
 
 /**
  * One fresh database and one Redis key prefix per test run, so runs never see each other's data. The database is
@@ -11,7 +12,7 @@ export default async function globalSetup(): Promise<void> {
   const base = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const url = new URL(base);
   url.pathname = `/proticket_test_${run}`;
-  const env = {
+  const env: Record<string, string> = {
     NODE_ENV: 'test',
     DATABASE_URL: url.toString(),
     REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
@@ -26,6 +27,21 @@ export default async function globalSetup(): Promise<void> {
     env: { ...process.env, DATABASE_URL: env.DATABASE_URL },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
+  // A copy of the freshly migrated database, untouched by tests: createIsolatedDatabase() clones it in ~0.1 s instead
+  // of migrating a new database in a child process. (Nobody is connected to the run's database at this point.)
+  const template = `${url.pathname.slice(1)}_template`;
+  const admin = new URL(url.toString());
+  admin.pathname = '/postgres';
+  const c = new Client({ connectionString: admin.toString() });
+  await c.connect();
+  try {
+    await c.query(`create database "${template}" template "${url.pathname.slice(1)}"`);
+    Object.assign(env, { TEST_TEMPLATE_DATABASE: template });
+  } catch {
+    /* createIsolatedDatabase() falls back to migrating */
+  } finally {
+    await c.end();
+  }
   // Jest starts its workers after global setup, so they inherit these (and teardown runs in this process).
   Object.assign(process.env, env, { PROTICKET_TEST_RUN: run });
 }

@@ -13,7 +13,10 @@ export default async function globalTeardown(): Promise<void> {
   await c.connect();
   await c.query(`drop database if exists "${name}" with (force)`).catch(() => undefined);
   // isolated databases of single suites (createIsolatedDatabase) that a failed suite left behind
-  const { rows } = await c.query<{ datname: string }>('select datname from pg_database where datname like $1', [`${name}\\_iso\\_%`]);
+  const { rows } = await c.query<{ datname: string }>('select datname from pg_database where datname like $1 or datname = $2', [
+    `${name}\\_iso\\_%`,
+    `${name}_template`,
+  ]);
   for (const r of rows) await c.query(`drop database if exists "${r.datname}" with (force)`).catch(() => undefined);
   await c.end();
   const redis = new Redis(env.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
