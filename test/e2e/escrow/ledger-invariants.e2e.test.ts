@@ -1,5 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { MikroORM } from '@mikro-orm/core';
 import fc from 'fast-check';
+import { inLedgerTx } from '../../../src/modules/escrow/application/ledger-tx';
 import { randomUUID } from 'node:crypto';
 import { runSql } from '../../../src/infrastructure/database/sql';
 import { EscrowQueries } from '../../../src/modules/escrow/application/escrow-queries.service';
@@ -20,7 +22,7 @@ describe('escrow ledger invariants (real PostgreSQL)', () => {
   });
   afterAll(() => t.close());
 
-  const tx = <T>(fn: (em: EntityManager) => Promise<T>) => t.em().transactional((em) => fn(em as EntityManager));
+  const tx = <T>(fn: (em: EntityManager) => Promise<T>) => inLedgerTx(t.app.get(MikroORM), fn);
   const ids = async (n: number) => {
     const codes = ['escrow-bank:EUR', 'unallocated:EUR', 'customer-clearing:EUR'];
     // make sure the accounts exist (a balanced entry through the writer creates them)

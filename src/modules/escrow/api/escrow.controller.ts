@@ -24,6 +24,7 @@ import { DomainError } from '../../../shared-kernel/domain-error';
 import type { Principal } from '../../../shared-kernel/roles';
 import { CardPayments } from '../application/card-payments.service';
 import { EscrowQueries } from '../application/escrow-queries.service';
+import { inLedgerTx } from '../application/ledger-tx';
 import { PayoutService } from '../application/payout.service';
 import { RefundService } from '../application/refund.service';
 import { ReviewService } from '../application/review.service';
@@ -65,7 +66,7 @@ export class EscrowAdminController {
   ) {}
 
   private tx<T>(fn: (em: EntityManager) => Promise<T>): Promise<T> {
-    return (this.orm.em.fork() as EntityManager).transactional(fn);
+    return inLedgerTx(this.orm, fn);
   }
 
   @Get('accounts')

@@ -6,6 +6,7 @@ import { DomainError } from '../../../shared-kernel/domain-error';
 import { newId } from '../../../shared-kernel/ids';
 import { CARD_PAYMENT_PROVIDER, CardPaymentProvider } from '../domain/payment-gateway';
 import { normalizeReference } from '../domain/rf-reference';
+import { inLedgerTx } from './ledger-tx';
 import { PaymentIntake } from './payment-intake.service';
 
 /** Card payments: checkout for an open order, and the provider's signed webhook (idempotent by event id). */
@@ -49,8 +50,7 @@ export class CardPayments {
   /** Verifies, de-duplicates (provider, event id) and applies a captured payment — one transaction. */
   async webhook(raw: Buffer, headers: Record<string, string | string[] | undefined>) {
     const ev = this.provider.verifyWebhook(raw, headers);
-    const em = this.orm.em.fork() as EntityManager;
-    return em.transactional(async (tem) => {
+    return inLedgerTx(this.orm, async (tem) => {
       const fresh = await runSql(tem, `insert into escrow.card_event (provider, event_id, type) values (?, ?, ?) on conflict do nothing returning 1`, [this.provider.name, ev.eventId, ev.type]);
       if (!fresh.length) return { eventId: ev.eventId, duplicate: true };
       if (ev.type !== 'payment.captured') return { eventId: ev.eventId, duplicate: false, ignored: true };

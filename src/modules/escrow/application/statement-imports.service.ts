@@ -8,6 +8,7 @@ import { DomainError } from '../../../shared-kernel/domain-error';
 import { newId } from '../../../shared-kernel/ids';
 import { STATEMENT_GATEWAYS, StatementGateway } from '../domain/payment-gateway';
 import { ParsedStatement } from '../domain/statement';
+import { inLedgerTx } from './ledger-tx';
 import { ImportSummary, PaymentIntake } from './payment-intake.service';
 
 /**
@@ -51,7 +52,7 @@ export class StatementImports {
   /** The job: imports one upload; a re-delivered job finds the upload done and returns its result. */
   async runUpload(uploadId: string): Promise<ImportSummary | null> {
     try {
-      return await (this.orm.em.fork() as EntityManager).transactional(async (tem) => {
+      return await inLedgerTx(this.orm, async (tem) => {
         const [u] = await runSql<{ format: string; content: Buffer; status: string; result: ImportSummary | null; created_by: string | null; file_name: string | null }>(
           tem,
           `select format, content, status, result, created_by, file_name from escrow.statement_upload where id = ? for update`,
@@ -79,7 +80,7 @@ export class StatementImports {
     const known = await this.intake.knownFile(this.orm.em.fork() as EntityManager, raw);
     if (known) return known;
     const parsed = this.parse(raw, format);
-    return (this.orm.em.fork() as EntityManager).transactional((tem) => this.importParsed(tem, raw, parsed, null, createdBy));
+    return inLedgerTx(this.orm, (tem) => this.importParsed(tem, raw, parsed, null, createdBy));
   }
 
   async status(uploadId: string) {
