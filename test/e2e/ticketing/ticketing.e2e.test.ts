@@ -380,6 +380,18 @@ describe('ticketing (real HTTPS, PostgreSQL, Redis, SMTP)', () => {
     expect(v.body).toMatchObject({ valid: true });
     const bad = await t.post(`/ticketing/events/${eventId}/verify`, { code: code.slice(0, 100), at: startsAt }, organizer.token);
     expect(bad.body).toMatchObject({ valid: false, reason: 'MALFORMED' });
+
+    // new prints are signed with the new key; a compromised key is dropped and what it signed is revoked
+    const re = await t.post(`/ticketing/tickets/${paidLines[0].ticketId}/reprint`, {}, office.token);
+    await runToDone(re.body.id, office.token);
+    const [[k2code]] = decodePdf(await rawGet(`/ticketing/print-runs/${re.body.id}/pdf`, office.token), 'datamatrix', 1);
+    expect(await verifyTicketBarcode(k2code, await trust(), atEvent)).toMatchObject({ valid: true, ticket: { keyId: 2 } });
+    const comp = await t.post(`/ticketing/events/${eventId}/keys/rotate`, { compromised: true }, organizer.token);
+    expect(comp.body).toMatchObject({ activeKeyId: 3, previousKeyId: 2, previousStatus: 'compromised', revokedBarcodes: 1 });
+    const afterCompromise = await trust();
+    expect(afterCompromise.keys.map((k) => k.keyId)).toEqual([1, 3]);
+    expect(await verifyTicketBarcode(k2code, afterCompromise, atEvent)).toEqual({ valid: false, reason: 'UNKNOWN_KEY' });
+    expect((await t.post(`/ticketing/events/${eventId}/keys/rotate`, { compromised: false }, office.token)).status).toBe(403);
   });
 
   it('openApi_documentsTheTicketingRoutesAndBodies', async () => {
