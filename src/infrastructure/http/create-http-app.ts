@@ -1,4 +1,4 @@
-import { DynamicModule, Logger as NestLogger } from '@nestjs/common';
+import { DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -6,7 +6,6 @@ import { randomUUID } from 'node:crypto';
 import { Logger } from 'nestjs-pino';
 import { AppConfig } from '../../../config/configuration';
 import { Metrics } from '../metrics/metrics.module';
-import { sendProblem } from './problem.filter';
 import { ProblemDetailsFilter } from './problem.filter';
 import { TlsMaterial } from './tls-material';
 import { BSI_TLS_POLICY } from './tls-policy';
@@ -36,7 +35,6 @@ export async function createHttpApp(rootModule: DynamicModule, config: AppConfig
   });
   const app = await NestFactory.create<NestFastifyApplication>(rootModule, adapter, { bufferLogs: true, abortOnError: false });
   app.useLogger(app.get(Logger));
-  const log = new NestLogger('HTTP');
 
   const fastify = app.getHttpAdapter().getInstance();
   const hsts = `max-age=${config.HSTS_MAX_AGE_S}; includeSubDomains`;
@@ -54,8 +52,8 @@ export async function createHttpApp(rootModule: DynamicModule, config: AppConfig
     metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
     metrics.httpRequests.inc(labels);
   });
-  // Errors raised by Fastify itself (body parsing, size limits) before a Nest handler runs.
-  fastify.setErrorHandler((error, req, reply) => sendProblem(error, req, reply, log));
+  // Errors raised by Fastify itself (body parsing, size limits): Nest installs its own Fastify error handler at init
+  // (replacing any set here), turns them into HttpExceptions and hands them to ProblemDetailsFilter below.
 
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.useGlobalPipes(createValidationPipe());
