@@ -1,4 +1,5 @@
 import { X509Certificate } from 'node:crypto';
+import tls from 'node:tls';
 import { Agent, request as undiciRequest } from 'undici';
 import { TestApp, uniq } from '../../support/app-harness';
 import { createCaCertificate, issueClientCertificate } from '../../../src/modules/security/pki/infrastructure/x509-toolkit';
@@ -39,6 +40,22 @@ describe('security PKI: client certificates on the business listener', () => {
     const agent = businessAgent(t);
     await expectHandshakeRefused(businessRequest(t, agent, 'GET', '/pki/ca.crt'));
     await agent.close();
+  });
+
+  it('businessListener_appliesTheBsiTlsPolicy', async () => {
+    const connect = (opts: tls.ConnectionOptions) =>
+      new Promise<string>((resolve, reject) => {
+        const s = tls.connect({ host: '127.0.0.1', port: t.businessPort!, servername: 'localhost', ca: t.ca, pfx: certA.pfx, passphrase: certA.passphrase, ...opts }, () => {
+          const v = `${s.getProtocol()} ${s.getCipher().name}`;
+          s.destroy();
+          resolve(v);
+        });
+        s.once('error', reject);
+      });
+    expect(await connect({})).toMatch(/^TLSv1\.3 TLS_AES_(256|128)_GCM/);
+    expect(await connect({ maxVersion: 'TLSv1.2' })).toMatch(/^TLSv1\.2 ECDHE-RSA-AES(256|128)-GCM/);
+    await expect(connect({ maxVersion: 'TLSv1.1', minVersion: 'TLSv1', ciphers: 'DEFAULT:@SECLEVEL=0' })).rejects.toThrow();
+    await expect(connect({ maxVersion: 'TLSv1.2', ciphers: 'ECDHE-RSA-AES128-SHA256:ECDHE-RSA-AES256-SHA384' })).rejects.toThrow(); // CBC
   });
 
   it('handshake_withCertificateOfForeignCa_isRefused', async () => {
