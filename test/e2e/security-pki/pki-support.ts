@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
@@ -129,6 +129,7 @@ export function openssl(args: string[], files: Record<string, string | Buffer> =
   const dir = mkdtempSync(path.join(os.tmpdir(), 'pki-openssl-'));
   for (const [name, content] of Object.entries(files)) writeFileSync(path.join(dir, name), content);
   const r = spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
+  rmSync(dir, { recursive: true, force: true });
   if (r.status !== 0) throw new Error(`openssl ${args[0]} failed (${r.status}): ${r.stderr}`);
   return r.stdout + r.stderr;
 }
