@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../config/configuration';
 import { ApiClient } from './demo/client';
+import { salesDemo } from './demo/sales-demo';
 
 /**
  * `npm run seed`: demo data through the public HTTPS API of a running ProTicket (so the seed exercises the same
@@ -20,7 +21,9 @@ export interface DemoContext {
 }
 
 type DemoStep = (ctx: DemoContext) => Promise<void>;
-const DEMO_STEPS: DemoStep[] = [];
+const DEMO_STEPS: DemoStep[] = [
+  async (ctx) => salesDemo(ctx, await ctx.api.login(ctx.organizer.adminEmail, DEMO_PASSWORD)),
+];
 
 async function ensureOrganization(api: ApiClient, kind: 'organizer' | 'presale-office', name: string): Promise<string> {
   const list = await api.expect<{ id: string; name: string; kind: string }[]>([200], 'GET', '/organizations');
