@@ -1,5 +1,5 @@
 /**
- * `npm run bench:scan [-- --clients 64 --seconds 15 --pgbench-seconds 15]`
+ * `npm run bench:scan [-- --clients 64 --seconds 15 --pgbench-seconds 15 --instances 1 --keep-db]`
  *
  * Access Control over real HTTPS against a scratch database:
  * 1. migrates a scratch database, starts one API instance (child process),
@@ -16,6 +16,7 @@ import 'reflect-metadata';
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { generateKeyPairSync, KeyObject, randomBytes, randomUUID, sign } from 'node:crypto';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
 import { Client } from 'pg';
@@ -33,6 +34,7 @@ const CLIENTS = arg('clients', 64);
 const SECONDS = arg('seconds', 15);
 const PGBENCH_SECONDS = arg('pgbench-seconds', 15);
 const PORT = arg('port', 18643);
+const INSTANCES = arg('instances', 1);
 const ROOT = path.resolve(__dirname, '..', '..');
 const RUN = `${Date.now().toString(36)}_${process.pid}`;
 const PG_BASE = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -57,12 +59,12 @@ async function admin(sql: string) {
   }
 }
 
-function startServer(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
+function startServer(env: NodeJS.ProcessEnv, port: number): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), '-r', 'ts-node/register/transpile-only', 'scripts/bench/scan-server.ts'], {
       cwd: ROOT,
-      env: { ...env, HTTP_PORT: String(PORT) },
-      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...env, HTTP_PORT: String(port) },
+      stdio: ['pipe', 'pipe', 'inherit'],
     });
     const timer = setTimeout(() => reject(new Error('the API instance did not start')), 90_000);
     child.stdout!.on('data', (d: Buffer) => {
@@ -111,7 +113,7 @@ async function main(): Promise<void> {
     ...process.env,
     NODE_ENV: 'development',
     DATABASE_URL: dbUrl(BENCH_DB),
-    DATABASE_POOL_MAX: process.env.DATABASE_POOL_MAX ?? '24',
+    DATABASE_POOL_MAX: process.env.DATABASE_POOL_MAX ?? '16',
     REDIS_KEY_PREFIX: `pt-scanbench-${RUN}`,
     LOG_LEVEL: 'silent',
     WORKERS_IN_PROCESS: 'false',
@@ -124,18 +126,21 @@ async function main(): Promise<void> {
   execFileSync(process.execPath, ['-r', 'ts-node/register/transpile-only', 'scripts/migrate.ts'], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
   const config = loadConfig(env);
   const tlsMaterial = await loadTlsMaterial(config);
-  const server = await startServer(env);
+  log(`starting ${INSTANCES} API instance(s)`);
+  const servers: ChildProcess[] = [];
+  const server = { kill: (sig: NodeJS.Signals) => servers.forEach((s) => s.kill(sig)) };
+  for (let i = 0; i < INSTANCES; i++) servers.push(await startServer(env, PORT + i));
   const db = new Client({ connectionString: dbUrl(BENCH_DB) });
   await db.connect();
   let result: Record<string, unknown> = {};
   const rows: [string, string][] = [];
   try {
     const agent = new Agent({ connect: { ca: tlsMaterial.ca, servername: 'localhost' }, connections: CLIENTS, keepAliveTimeout: 30_000 });
-    const call = async (method: string, p: string, body?: unknown, token?: string, dispatcher: Agent = agent) => {
+    const call = async (method: string, p: string, body?: unknown, token?: string, dispatcher: Agent = agent, instance = 0) => {
       const headers: Record<string, string> = {};
       if (body !== undefined) headers['content-type'] = 'application/json';
       if (token) headers.authorization = `Bearer ${token}`;
-      const r = await request(`https://127.0.0.1:${PORT}${p}`, { method: method as never, headers, body: body === undefined ? undefined : JSON.stringify(body), dispatcher });
+      const r = await request(`https://127.0.0.1:${PORT + (instance % INSTANCES)}${p}`, { method: method as never, headers, body: body === undefined ? undefined : JSON.stringify(body), dispatcher });
       const buf = Buffer.from(await r.body.arrayBuffer());
       const type = String(r.headers['content-type'] ?? '');
       return { status: r.statusCode, body: type.includes('json') && buf.length ? JSON.parse(buf.toString()) : null, bytes: buf.length };
@@ -195,6 +200,7 @@ async function main(): Promise<void> {
     const counts: Record<string, number> = {};
     const mismatches: string[] = [];
     let errors = 0;
+    const errorKinds: Record<string, number> = {};
     const lat: number[] = [];
     const deadline = Date.now() + SECONDS * 1000;
     let seq = 0;
@@ -225,18 +231,21 @@ async function main(): Promise<void> {
         }
         const t0 = performance.now();
         try {
-          const res = await call('POST', '/access-control/scanner/scans', { barcode: code, gateId: dev.gate, direction: 'in', scanId: `b${c}-${++seq}`, deviceTime: new Date().toISOString() }, dev.token);
+          const res = await call('POST', '/access-control/scanner/scans', { barcode: code, gateId: dev.gate, direction: 'in', scanId: `b${c}-${++seq}`, deviceTime: new Date().toISOString() }, dev.token, agent, c);
           lat.push(performance.now() - t0);
           if (res.status !== 200) {
             errors++;
+            errorKinds[`HTTP ${res.status} ${res.body?.code ?? ''}`] = (errorKinds[`HTTP ${res.status} ${res.body?.code ?? ''}`] ?? 0) + 1;
             continue;
           }
           const v = res.body.verdict as string;
           counts[v] = (counts[v] ?? 0) + 1;
           if (!expect.includes(v)) mismatches.push(`${v} (expected ${expect.join('/')})`);
           if (v === 'admitted' && ticket) admittedByClient.set(ticket, (admittedByClient.get(ticket) ?? 0) + 1);
-        } catch {
+        } catch (e) {
           errors++;
+          const k = (e as Error).constructor.name;
+          errorKinds[k] = (errorKinds[k] ?? 0) + 1;
         }
       }
     };
@@ -244,6 +253,24 @@ async function main(): Promise<void> {
     await Promise.all(Array.from({ length: CLIENTS }, (_, c) => client(c)));
     const elapsedS = (performance.now() - started) / 1000;
     const scans = lat.length;
+    // server CPU per scan (all instances): each instance reports its CPU time since its first scan request
+    const stats = await Promise.all(
+      servers.map(
+        (srv) =>
+          new Promise<{ scans: number; cpuMs: number }>((resolve) => {
+            const onData = (d: Buffer) => {
+              const m = /STATS (\{.*\})/.exec(d.toString());
+              if (m) {
+                srv.stdout!.off('data', onData);
+                resolve(JSON.parse(m[1]));
+              }
+            };
+            srv.stdout!.on('data', onData);
+            srv.stdin!.write('stats\n');
+          }),
+      ),
+    );
+    const serverCpuMsPerScan = stats.reduce((a, x) => a + x.cpuMs, 0) / Math.max(1, stats.reduce((a, x) => a + x.scans, 0));
     const dbTwice = await db.query(
       `select count(*)::int as n from (select ticket_id from access_control.scan where event_id = $1 and server_verdict = 'admitted'
          group by ticket_id having count(*) > 1) x`,
@@ -348,6 +375,7 @@ async function main(): Promise<void> {
 
     const scansPerS = scans / elapsedS;
     result = {
+      instances: INSTANCES,
       clients: CLIENTS,
       duration_s: +elapsedS.toFixed(2),
       scans,
@@ -357,6 +385,8 @@ async function main(): Promise<void> {
       scans_per_s: +scansPerS.toFixed(1),
       p50_ms: +percentile(lat, 50).toFixed(2),
       p99_ms: +percentile(lat, 99).toFixed(2),
+      server_cpu_ms_per_scan: +serverCpuMsPerScan.toFixed(3),
+      load_avg_1m: +os.loadavg()[0].toFixed(1),
       pgbench_tps: +tps.toFixed(1),
       ratio: +(tps ? scansPerS / tps : 0).toFixed(3),
       offline_bytes_300: offline300,
@@ -370,10 +400,13 @@ async function main(): Promise<void> {
     rows.push(
       ['clients (one enrolled device each)', `${CLIENTS}`],
       ['duration', `${result.duration_s} s`],
-      ['scans', `${scans} (${result.scans_per_s}/s), errors ${errors}`],
+      ['API instances', `${INSTANCES}`],
+      ['scans', `${scans} (${result.scans_per_s}/s), errors ${errors}${errors ? ` ${JSON.stringify(errorKinds)}` : ''}`],
       ['verdicts', Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ')],
       ['unexpected verdicts', `${mismatches.length}${mismatches.length ? ` e.g. ${mismatches[0]}` : ''}`],
       ['latency p50 / p99', `${result.p50_ms} ms / ${result.p99_ms} ms`],
+      ['API CPU per scan (user+system)', `${result.server_cpu_ms_per_scan} ms`],
+      ['machine load average (1 min, 2 cores)', `${result.load_avg_1m}`],
       ['pgbench -N -c 32 -j 2 TPS', `${result.pgbench_tps}`],
       ['ratio scans/s ÷ pgbench TPS', `${result.ratio}`],
       ['offline package, 300 / 10,000 tickets', `${offline300} B / ${offline10000} B`],
