@@ -10,6 +10,7 @@
 import 'reflect-metadata';
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { MikroORM } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { NestFactory } from '@nestjs/core';
@@ -24,6 +25,25 @@ import { LedgerWriter } from '../../src/modules/escrow/infrastructure/ledger-wri
 import { camt053 } from '../../test/fixtures/escrow/camt053';
 
 const N = Number(process.env.BENCH_STATEMENT_TX ?? 10_000);
+
+/**
+ * CPU seconds of the PostgreSQL backends serving the bench database (read from /proc; Linux only). On a shared,
+ * busy machine wall time says little; node CPU + these backends' CPU is what the import costs on an idle one.
+ */
+function pgBackendCpuS(db: string): number {
+  let ticks = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (!cmd.startsWith('postgres: ') || !cmd.includes(` ${db} `)) continue;
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      ticks += Number(f[11]) + Number(f[12]);
+    } catch {
+      /* process ended */
+    }
+  }
+  return ticks / 100;
+}
 
 async function main() {
   const base = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/proticket');
@@ -96,9 +116,15 @@ async function main() {
     const parseS = Number(process.hrtime.bigint() - p0) / 1e9;
 
     // ---- measured: the full import -----------------------------------------------------------------------------
+    const pg0 = pgBackendCpuS('proticket_bench_statement');
+    const cpu0 = process.cpuUsage();
     const i0 = process.hrtime.bigint();
     const summary = await app.get(StatementImports).importNow(raw, 'camt.053');
     const importS = Number(process.hrtime.bigint() - i0) / 1e9;
+    const cpu = process.cpuUsage(cpu0);
+    const nodeCpuS = (cpu.user + cpu.system) / 1e6;
+    const pgCpuS = pgBackendCpuS('proticket_bench_statement') - pg0;
+    const load = readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
 
     // ---- checks ------------------------------------------------------------------------------------------------
     const [paid] = await runSql<{ n: number }>(em(), `select count(*)::int n from escrow.order_account where event_id = ? and status = 'paid'`, [eventId]);
@@ -113,6 +139,7 @@ async function main() {
       ['setup (orders + pending entries, not measured)', `${setupS.toFixed(1)} s`],
       ['baseline: parse only', `${parseS.toFixed(2)} s (${Math.round(parsed.lines.length / parseS)} tx/s)`],
       ['import (parse + match + book, 1 transaction)', `${importS.toFixed(2)} s (${Math.round(N / importS)} tx/s)`],
+      ['CPU: node + PostgreSQL backends', `${nodeCpuS.toFixed(2)} s + ${pgCpuS.toFixed(2)} s = ${(nodeCpuS + pgCpuS).toFixed(2)} s (load average ${load})`],
       ['matched / review', `${summary.matched} / ${summary.review}`],
       ['orders now paid', String(paid.n)],
       ['posted trial balance (must be 0)', tb.s],
@@ -130,6 +157,9 @@ async function main() {
         review: summary.review,
         import_s: Number(importS.toFixed(3)),
         transactions_per_s: Math.round(N / importS),
+        cpu_s: Number((nodeCpuS + pgCpuS).toFixed(3)),
+        transactions_per_cpu_s: Math.round(N / (nodeCpuS + pgCpuS)),
+        load_average: Number(load),
         parse_only_per_s: Math.round(parsed.lines.length / parseS),
         trial_balance_zero: tb.s === '0',
         target_met: N >= 10_000 && summary.matched === N && importS < 10,

@@ -233,7 +233,7 @@ describe('escrow ledger invariants (real PostgreSQL)', () => {
         const tb = await queries.trialBalance();
         expect(tb).toMatchObject({ balanced: true, unbalancedEntries: 0, balanceDrift: 0, negativeAccounts: 0 });
       }),
-      { numRuns: 25 },
+      { numRuns: Number(process.env.ESCROW_PROP_RUNS ?? 25) },
     );
     const [{ n }] = await runSql<{ n: number }>(t.em(), `select count(*)::int n from escrow.journal_entry where kind in ('payment', 'allocation', 'refund-owed', 'payout', 'counter-sale', 'receipt-unallocated')`);
     expect(n).toBeGreaterThan(20); // the run really booked things

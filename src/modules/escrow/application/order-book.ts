@@ -10,6 +10,7 @@ import { ESCROW_EVENTS, PaymentReceived } from '../contracts';
 import { Bookings, EscrowOrder } from '../domain/bookings';
 import { computeFees, FeeContract } from '../domain/fees';
 import { EntryDraft } from '../domain/ledger';
+import { bulkSql } from '../infrastructure/bulk-sql';
 import { LedgerWriter } from '../infrastructure/ledger-writer';
 
 export type OrderStatus = 'awaiting-payment' | 'awaiting-counter-payment' | 'paid' | 'expired' | 'cancelled' | 'refunded';
@@ -150,7 +151,7 @@ export class OrderBook {
     );
     await this.ledger.post(em, drafts);
     for (let i = 0; i < updates.length; i += 2000) {
-      await runSql(
+      await bulkSql(
         em,
         `update escrow.order_account o
             set status = 'paid', received_minor = o.total_minor, paid_at = x.paid_at, fee_entry_id = x.fee_entry_id,

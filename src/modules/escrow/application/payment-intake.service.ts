@@ -8,6 +8,7 @@ import { EntryDraft } from '../domain/ledger';
 import { decidePayment, MatchTarget, ReviewReason } from '../domain/payment-matching';
 import { findCreditorReferences, normalizeReference, PAYMENT_REFERENCE_BODY_LENGTH } from '../domain/rf-reference';
 import { ParsedStatement, StatementLine } from '../domain/statement';
+import { bulkSql, pgArray } from '../infrastructure/bulk-sql';
 import { LedgerWriter } from '../infrastructure/ledger-writer';
 import { CompletedPayment, ORDER_COLUMNS, OrderBook, OrderRow, toOrder } from './order-book';
 
@@ -81,7 +82,7 @@ export class PaymentIntake {
     // Overlapping statements: lines already booked (same bank transaction id / content checksum) are skipped.
     const keys = parsed.lines.map((l) => l.key);
     const known = new Set(
-      (await runSql<{ tx_key: string }>(em, `select tx_key from escrow.bank_transaction where tx_key = any(?::text[])`, [keys])).map((r) => r.tx_key),
+      (await bulkSql<{ tx_key: string }>(em, `select tx_key from escrow.bank_transaction where tx_key in (select jsonb_array_elements_text(?::jsonb))`, [JSON.stringify(keys)])).map((r) => r.tx_key),
     );
     const fresh: StatementLine[] = [];
     const inFile = new Set<string>();
@@ -131,7 +132,7 @@ export class PaymentIntake {
       ],
     );
     for (let i = 0; i < fresh.length; i += 2000) {
-      await runSql(
+      await bulkSql(
         em,
         `insert into escrow.bank_transaction (id, import_id, tx_key, direction, amount_minor, currency, booking_date, remittance, end_to_end_id,
                                               counterparty_name, counterparty_iban, outcome, payment_id)
@@ -243,7 +244,7 @@ export class PaymentIntake {
     });
     await this.ledger.post(em, drafts);
     for (let i = 0; i < paymentRows.length; i += 2000) {
-      await runSql(
+      await bulkSql(
         em,
         `insert into escrow.payment (id, method, amount_minor, currency, order_id, settlement_id, status, payer_name, payer_iban, reference, bank_transaction_id,
                                      provider, provider_event_id, entry_id, received_at)
@@ -253,7 +254,7 @@ export class PaymentIntake {
       );
     }
     if (reviewRows.length) {
-      await runSql(
+      await bulkSql(
         em,
         `insert into escrow.review_item (id, payment_id, reason, order_id, currency, amount_minor, open_minor, status)
          select id, payment_id, reason, order_id, currency, amount_minor, amount_minor, 'open'
@@ -286,18 +287,18 @@ export class PaymentIntake {
     // Locked in id order: concurrent imports / webhooks for the same order serialize instead of double-crediting.
     if (allRefs.length || hints.length) {
       take(
-        await runSql(em, `select ${ORDER_COLUMNS} from escrow.order_account where rf_reference = any(?::text[]) or order_id = any(?::uuid[]) order by order_id for update`, [
-          allRefs,
-          hints,
+        await bulkSql(em, `select ${ORDER_COLUMNS} from escrow.order_account where rf_reference = any(?::text[]) or order_id = any(?::uuid[]) order by order_id for update`, [
+          pgArray(allRefs),
+          pgArray(hints),
         ]),
       );
     }
     const missingRefs = allRefs.filter((r) => !byRef.has(r));
     if (missingRefs.length) {
-      const rows = await runSql<SettlementRow>(
+      const rows = await bulkSql<SettlementRow>(
         em,
         `select id, office_id, currency, due_minor::text, received_minor::text, status, rf_reference from escrow.settlement where rf_reference = any(?::text[]) order by id for update`,
-        [missingRefs],
+        [pgArray(missingRefs)],
       );
       rows.forEach((s) => settlements.set(s.rf_reference, s));
     }
@@ -306,7 +307,7 @@ export class PaymentIntake {
     const candidatesPer = payments.map((p, i) => (needNumber[i] ? numberCandidates(p.remittance) : []));
     const allCands = [...new Set(candidatesPer.flat())];
     if (allCands.length) {
-      take(await runSql(em, `select ${ORDER_COLUMNS} from escrow.order_account where order_number_norm = any(?::text[]) order by order_id for update`, [allCands]));
+      take(await bulkSql(em, `select ${ORDER_COLUMNS} from escrow.order_account where order_number_norm = any(?::text[]) order by order_id for update`, [pgArray(allCands)]));
     }
     return payments.map((p, i) => {
       if (p.orderIdHint) {

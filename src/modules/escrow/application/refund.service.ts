@@ -7,7 +7,7 @@ import { DomainError } from '../../../shared-kernel/domain-error';
 import { newId } from '../../../shared-kernel/ids';
 import { ESCROW_EVENTS, RefundIssued } from '../contracts';
 import { Bookings } from '../domain/bookings';
-import { EntryDraft, reversal } from '../domain/ledger';
+import { Accounts, accountId, EntryDraft, reversal } from '../domain/ledger';
 import { CARD_PAYMENT_PROVIDER, CardPaymentProvider } from '../domain/payment-gateway';
 import { LedgerWriter } from '../infrastructure/ledger-writer';
 import { writePain001 } from '../infrastructure/sepa/pain001.writer';
@@ -41,34 +41,36 @@ export class RefundService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** A paid order is refunded (fully: its sale and fee entries are reversed; partly: borne by the organizer). */
+  /**
+   * A paid order is refunded, fully or partly. Its fee entry is reversed (the platform gives its fees back to the
+   * organizer's payable; a partly refunded order's fees are waived), then the amount is taken from the organizer's
+   * payable as far as it reaches — after the event's payout it may not — and the rest from the guarantee fund.
+   */
   async refundOrder(em: EntityManager, order: OrderRow, requested: bigint, reason: string): Promise<void> {
     const amount = requested > order.total ? order.total : requested;
     if (amount <= 0n) return;
     const full = amount === order.total;
     const drafts: EntryDraft[] = [];
-    if (full) {
-      const originals = await this.ledger.load(em, [order.feeEntryId, order.saleEntryId].filter((x): x is string => !!x));
-      for (const e of originals) drafts.push(reversal(e, reason));
-    }
-    if (order.channel !== 'online') {
-      // Counter sale: the office paid the customer back in cash; its receivable shrinks accordingly.
-      if (!full) drafts.push(Bookings.partialRefundOwed(order, amount, reason));
-      await this.ledger.post(em, drafts);
-      if (!full) {
-        // the counter refund is settled by the office: move it from refunds payable to the office's receivable
-        await this.ledger.post(em, [counterRefundSettled(order, amount)]);
+    const payableId = accountId(Accounts.organizerPayable(order.organizerId, order.eventId, order.currency).code);
+    const [bal] = await runSql<{ posted: string }>(em, `select posted_minor::text posted from escrow.account_balance where account_id = ? for update`, [payableId]);
+    let available = bal ? -BigInt(bal.posted) : 0n;
+    if (order.feeEntryId) {
+      const [done] = await runSql(em, `select 1 from escrow.journal_entry where reverses_entry_id = ?`, [order.feeEntryId]);
+      if (!done) {
+        const [fees] = await this.ledger.load(em, [order.feeEntryId]);
+        drafts.push(reversal(fees, reason));
+        available += fees.postings.filter((p) => p.account.type === 'organizer-payable').reduce((a, p) => a + p.amount, 0n);
       }
-      if (full) await runSql(em, `update escrow.order_account set status = 'refunded', updated_at = now() where order_id = ?`, [order.orderId]);
-      return;
     }
-    const owed = full ? Bookings.orderRefundOwed(order, amount, reason) : Bookings.partialRefundOwed(order, amount, reason);
-    drafts.push(owed);
+    const fromPayable = available <= 0n ? 0n : available < amount ? available : amount;
+    const refund = Bookings.orderRefund(order, amount, fromPayable, reason);
+    drafts.push(refund);
     await this.ledger.post(em, drafts);
     if (full) await runSql(em, `update escrow.order_account set status = 'refunded', updated_at = now() where order_id = ?`, [order.orderId]);
+    if (order.channel !== 'online') return; // the office paid the customer back at the counter
     const [payer] = await runSql<{ id: string; method: 'bank-transfer' | 'card'; payer_name: string | null; payer_iban: string | null }>(
       em,
-      `select id, method, payer_name, payer_iban from escrow.payment where order_id = ? and status = 'applied' order by received_at limit 1`,
+      `select id, method, payer_name, payer_iban from escrow.payment where order_id = ? and status in ('applied', 'resolved') order by received_at limit 1`,
       [order.orderId],
     );
     await this.create(em, {
@@ -81,7 +83,7 @@ export class RefundService {
       creditorName: payer?.payer_name ?? null,
       creditorIban: payer?.payer_iban ?? null,
       method: payer?.method === 'card' ? 'card' : 'sepa',
-      owedEntryId: owed.id,
+      owedEntryId: refund.id,
     });
   }
 
@@ -199,11 +201,6 @@ export class RefundService {
       );
     for (let i = 0; i < events.length; i += 1000) await this.outbox.append(em, ...events.slice(i, i + 1000));
   }
-}
-
-/** Partial refund of a counter sale paid back in cash by the office: refunds payable ← office receivable. */
-function counterRefundSettled(order: OrderRow, amount: bigint): EntryDraft {
-  return Bookings.refundPaidByOffice(order, amount);
 }
 
 export const refundNotFound = () => DomainError.notFound('ESCROW.REFUND_NOT_FOUND', 'refund');

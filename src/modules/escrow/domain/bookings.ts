@@ -111,6 +111,23 @@ export const Bookings = {
     );
   },
 
+  /**
+   * A paid order is refunded (fully or partly): the money comes out of the organizer's payable as far as it holds
+   * enough (after the event's payout it may not), the rest out of the guarantee fund. Online: the customer is owed it
+   * (refunds payable); counter: the office paid it back in cash, so it owes the escrow that much less.
+   */
+  orderRefund(o: EscrowOrder, amount: bigint, fromPayable: bigint, reason: string): EntryDraft {
+    const credit = o.channel === 'online' ? Accounts.refundsPayable(o.currency) : Accounts.officeReceivable(counterHolder(o), o.currency);
+    return entry(
+      { kind: 'refund', currency: o.currency, description: `Refund of order ${o.orderNumber}: ${reason}`, orderId: o.orderId, eventId: o.eventId },
+      [
+        [payable(o), fromPayable],
+        [Accounts.guaranteeFund(o.currency), amount - fromPayable],
+        [credit, -amount],
+      ],
+    );
+  },
+
   /** Partial refund of a paid order, borne by the organizer's payable (fees are not refunded). */
   partialRefundOwed(o: EscrowOrder, amount: bigint, reason: string): EntryDraft {
     return entry(

@@ -22,7 +22,8 @@ export const ACCOUNT_RULES: Record<AccountType, { normalSide: 1 | -1; mayGoNegat
   'escrow-bank': { normalSide: 1, mayGoNegative: false, label: 'Escrow bank account (Treuhandkonto)' },
   'customer-clearing': { normalSide: 1, mayGoNegative: true, label: 'Customer clearing' },
   'organizer-payable': { normalSide: -1, mayGoNegative: false, label: 'Organizer payable' },
-  'office-receivable': { normalSide: 1, mayGoNegative: false, label: 'Presale-office receivable' },
+  // negative = the platform owes the office (a counter refund after the office had already settled)
+  'office-receivable': { normalSide: 1, mayGoNegative: true, label: 'Presale-office receivable' },
   'platform-fees': { normalSide: -1, mayGoNegative: false, label: 'Platform fees' },
   'presale-commission': { normalSide: -1, mayGoNegative: false, label: 'Presale commission owed' },
   'refunds-payable': { normalSide: -1, mayGoNegative: false, label: 'Refunds payable' },

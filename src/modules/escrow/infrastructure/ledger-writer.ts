@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { runSql } from '../../../infrastructure/database/sql';
 import { DomainError } from '../../../shared-kernel/domain-error';
+import { bulkSql, pgArray } from './bulk-sql';
 import { ACCOUNT_RULES, accountId, AccountRef, assertBalanced, EntryDraft, PostingDraft } from '../domain/ledger';
 
 /** Translates the database's ledger guards into domain errors (the DB is the last line; the domain checks first). */
@@ -35,7 +36,7 @@ export class LedgerWriter {
     try {
       for (let i = 0; i < list.length; i += CHUNK) {
         const part = list.slice(i, i + CHUNK);
-        await runSql(
+        await bulkSql(
           em,
           `insert into escrow.journal_entry (id, kind, status, currency, description, order_id, event_id, reverses_entry_id)
            select id, kind, status, currency, description, order_id, event_id, reverses_entry_id
@@ -55,7 +56,7 @@ export class LedgerWriter {
             ),
           ],
         );
-        await runSql(
+        await bulkSql(
           em,
           `insert into escrow.posting (entry_id, account_id, amount_minor, currency)
            select entry_id, account_id, amount_minor, currency
@@ -72,7 +73,7 @@ export class LedgerWriter {
   async transition(em: EntityManager, entryIds: string[], to: 'posted' | 'voided'): Promise<void> {
     if (!entryIds.length) return;
     try {
-      await runSql(em, `update escrow.journal_entry set status = ? where id = any(?::uuid[]) and status = 'pending'`, [to, entryIds]);
+      await bulkSql(em, `update escrow.journal_entry set status = ? where id = any(?::uuid[]) and status = 'pending'`, [to, pgArray(entryIds)]);
     } catch (e) {
       ledgerDbError(e);
     }
@@ -105,7 +106,7 @@ export class LedgerWriter {
   }
 
   private async ensureAccounts(em: EntityManager, refs: AccountRef[]): Promise<void> {
-    await runSql(
+    await bulkSql(
       em,
       `insert into escrow.account (id, code, type, owner_id, event_id, currency, normal_side, may_go_negative, name)
        select id, code, type, owner_id, event_id, currency, normal_side, may_go_negative, name
