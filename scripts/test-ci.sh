@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 mkdir -p var
 out=var/jest-results.json
 rm -f "$out"
-# Test-only services (directory server etc.) are started by the suites that need them, from scripts/services/.
+# Debian tools the suites drive (xmllint, poppler, zbar, dmtx, slapd); the suites start their own throw-away services.
+bash scripts/services/test-tools.sh
 npx jest --ci --json --outputFile="$out" "$@"
 status=$?
 if [ -s "$out" ]; then
