@@ -81,6 +81,24 @@ describe('access control: live feed and box-office changes (real HTTPS)', () => 
     expect((await scan(t, dev.token, { barcode: reprint.code, gateId: s.gates[0].id })).body.verdict).toBe('admitted');
   });
 
+  it('eventCancelled_admitsNobody_andThePackageSaysSo', async () => {
+    const s = await setupEvent(t, keys);
+    const dev = await enrolDevice(t, s, 'phone', [s.gates[0].id]);
+    const before = s.key.barcode(s.eventId);
+    expect((await scan(t, dev.token, { barcode: before.code, gateId: s.gates[0].id })).body.verdict).toBe('admitted');
+    await publish(t, 'sales.EventCancelled', { eventId: s.eventId, organizerId: s.organizerId, reason: 'storm', cancelledAt: new Date().toISOString() }, s.organizerId);
+    const deadline = Date.now() + 8000;
+    let v = '';
+    while (Date.now() < deadline) {
+      v = (await scan(t, dev.token, { barcode: s.key.barcode(s.eventId).code, gateId: s.gates[0].id })).body.verdict;
+      if (v === 'revoked') break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(v).toBe('revoked');
+    const { downloadPackage } = await import('./ac-support');
+    expect((await downloadPackage(t, dev.token, s.eventId)).content.cancelled).toBe(true);
+  });
+
   it('sseStream_deliversAdmissionsAtOtherGates', async () => {
     const s = await setupEvent(t, keys);
     const north = await enrolDevice(t, s, 'north', [s.gates[0].id]);
