@@ -1,7 +1,8 @@
 import { MikroORM } from '@mikro-orm/core';
-import type { EntityManager } from '@mikro-orm/postgresql';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { createHash } from 'node:crypto';
+import { Pool } from 'pg';
+import { APP_CONFIG, AppConfig } from '../../../../../config/configuration';
 import { newId, randomToken } from '../../../../shared-kernel/ids';
 import type { CandidateSeat } from '../../domain/best-available';
 import type { EventContext } from '../event-context';
@@ -43,6 +44,16 @@ interface UnitRow {
   expires_at: Date;
 }
 
+interface GaRequest {
+  ctx: EventContext;
+  areaId: string;
+  quantity: number;
+  capacityHint: number;
+  draft: HoldDraft;
+  resolve(r: HoldResult | null): void;
+  reject(e: unknown): void;
+}
+
 /** The hold row a reservation statement inserts together with taking the places. */
 export interface HoldDraft {
   ttlSeconds: number;
@@ -60,8 +71,39 @@ export interface HoldDraft {
  * deadlock; best-available / GA candidates use SKIP LOCKED so competing requests pick different places.
  */
 @Injectable()
-export class ReservationStore {
-  constructor(private readonly orm: MikroORM) {}
+export class ReservationStore implements OnModuleDestroy {
+  /**
+   * A small pool of its own for the hold statements (takeExact, takeGa, freeSeats) — nothing else runs on it:
+   * - no knex/tarn acquire and release per statement (measurable CPU per request on the hot path);
+   * - `synchronous_commit = off` for these sessions: a hold's commit returns before its WAL is flushed (PostgreSQL
+   *   flushes it within wal_writer_delay, 200 ms). Isolation and atomicity are unchanged (the statement is still
+   *   all-or-nothing, other sessions see the hold as soon as it commits, the database trigger still guards every
+   *   place). The only thing given up: after a crash of the database server the holds of the last ~0.6 s may be
+   *   gone — those places are simply free again, and the customer's hold token is refused (404/410) instead of
+   *   leading to an order. An order can never be durable while its hold is not: orders, payments and releases run
+   *   on the ORM pool with the server default (synchronous_commit = on), and a commit flushes the WAL up to its own
+   *   record, which includes every earlier hold record. So durability of orders/payments is untouched.
+   */
+  private readonly pool: Pool;
+
+  constructor(
+    private readonly orm: MikroORM,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.pool = new Pool({
+      connectionString: config.DATABASE_URL,
+      max: Math.max(2, Math.min(12, Math.ceil(config.DATABASE_POOL_MAX / 2))),
+      idleTimeoutMillis: 30_000,
+      connectionTimeoutMillis: 5_000,
+      application_name: 'proticket-holds',
+      options: '-c synchronous_commit=off -c statement_timeout=30000',
+    });
+    this.pool.on('error', () => undefined); // an idle client's connection dropped: the pool replaces it on demand
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.pool.end();
+  }
 
   private exec<T>(sql: string, params: unknown[]): Promise<T[]> {
     return this.orm.em.getConnection().execute<T[]>(sql, params as never[], 'all');
@@ -72,7 +114,7 @@ export class ReservationStore {
   /**
    * Runs a hot-path statement as a named prepared statement on a pooled connection: PostgreSQL parses and plans it
    * once per connection instead of per request (planning was most of the statement's cost). Same `?` placeholders as
-   * runSql; every parameter is bound, never inlined.
+   * runSql; every parameter is bound, never inlined. Runs on the hold pool (see `pool`).
    */
   private async execPrepared<T>(sql: string, params: unknown[]): Promise<T[]> {
     let stmt = this.prepared.get(sql);
@@ -81,16 +123,7 @@ export class ReservationStore {
       stmt = { name: `sales_${createHash('sha1').update(sql).digest('hex').slice(0, 20)}`, text: sql.replace(/\?/g, () => `$${++i}`) };
       this.prepared.set(sql, stmt);
     }
-    const client = (this.orm.em as EntityManager).getConnection().getKnex().client as unknown as {
-      acquireConnection(): Promise<{ query(q: { name: string; text: string; values: unknown[] }): Promise<{ rows: T[] }> }>;
-      releaseConnection(c: unknown): Promise<unknown>;
-    };
-    const conn = await client.acquireConnection();
-    try {
-      return (await conn.query({ name: stmt.name, text: stmt.text, values: params })).rows;
-    } finally {
-      await client.releaseConnection(conn);
-    }
+    return (await this.pool.query<T & object>({ name: stmt.name, text: stmt.text, values: params })).rows;
   }
 
   /** Takes exactly these places (by seat id or unit number) or nothing. */
@@ -105,22 +138,127 @@ export class ReservationStore {
   }
 
   /**
-   * Takes `quantity` general-admission places of an area (any, SKIP LOCKED from a random start) or nothing. The
-   * `order by unit_no` makes PostgreSQL walk the partial index of free GA places instead of scanning the table.
+   * Takes `quantity` general-admission places of an area (any, SKIP LOCKED from a random start) or nothing.
+   *
+   * Micro-batched (group commit): GA requests of this process for the same area and channel that arrive while a
+   * statement for that area is in flight are queued and then run together as ONE statement (`takeGaBatch`), so N
+   * concurrent requests cost one round trip, one plan execution and one commit instead of N. No timer: a lone request
+   * goes out at once; batching only happens under concurrency. Each request in a batch is still all-or-nothing.
    */
-  async takeGa(ctx: EventContext, areaId: string, quantity: number, capacityHint: number, draft: HoldDraft): Promise<HoldResult | null> {
-    const start = Math.floor(Math.random() * Math.max(1, capacityHint));
+  takeGa(ctx: EventContext, areaId: string, quantity: number, capacityHint: number, draft: HoldDraft): Promise<HoldResult | null> {
+    const key = `${ctx.eventId}|${areaId}|${ctx.channel}|${ctx.officeId ?? ''}|${ctx.contingentIds.join(',')}`;
+    return new Promise<HoldResult | null>((resolve, reject) => {
+      let lane = this.gaLanes.get(key);
+      if (!lane) {
+        lane = { inFlight: 0, queue: [] };
+        this.gaLanes.set(key, lane);
+      }
+      lane.queue.push({ ctx, areaId, quantity, capacityHint, draft, resolve, reject });
+      if (lane.inFlight < ReservationStore.GA_LANE_PARALLELISM) void this.drainGa(key, lane);
+    });
+  }
+
+  /** At most this many batch statements per (area, channel) in flight at once; at most this many requests per batch. */
+  static readonly GA_LANE_PARALLELISM = 2;
+  static readonly GA_BATCH_MAX = 64;
+  private readonly gaLanes = new Map<string, { inFlight: number; queue: GaRequest[] }>();
+
+  private async drainGa(key: string, lane: { inFlight: number; queue: GaRequest[] }): Promise<void> {
+    lane.inFlight++;
+    try {
+      while (lane.queue.length) {
+        const batch = lane.queue.splice(0, ReservationStore.GA_BATCH_MAX);
+        try {
+          const results = await this.takeGaBatch(batch);
+          batch.forEach((r, i) => r.resolve(results[i]));
+        } catch (e) {
+          for (const r of batch) r.reject(e);
+        }
+      }
+    } finally {
+      lane.inFlight--;
+      if (lane.inFlight === 0 && lane.queue.length === 0 && this.gaLanes.get(key) === lane) this.gaLanes.delete(key);
+    }
+  }
+
+  /**
+   * One statement for a batch of GA requests (same event, area and contingents): finds up to Σ quantity free (or
+   * expired-held) places with SKIP LOCKED, numbers them, and serves the requests in arrival order while the running
+   * total of their quantities fits into what was found (request k gets places rn ∈ (cum_k − qty_k, cum_k]). A request
+   * that does not fit gets nothing — no hold row, no place — exactly as if it had run alone and found too few.
+   * Returns one result per request (null: not served).
+   */
+  private async takeGaBatch(batch: GaRequest[]): Promise<(HoldResult | null)[]> {
+    const { ctx, areaId } = batch[0];
+    const start = Math.floor(Math.random() * Math.max(1, batch[0].capacityHint));
+    const tokens = batch.map(() => HOLD_TOKEN_PREFIX + randomToken(24));
+    const holdIds = batch.map(() => newId());
+    const e = ctx.eventId;
     const cont = uuidArray(ctx.contingentIds);
     const base = `from sales.stock_unit where event_id = ? and area_id = ? and kind = 'ga' and contingent_id = any(?::uuid[])`;
-    const cand = `
-      c1 as (select unit_no ${base} and status = 'free' and unit_no >= ? order by unit_no limit ? for update skip locked),
-      c2 as (select unit_no ${base} and status = 'free' and unit_no < ? and (select count(*) from c1) < ? order by unit_no limit ? for update skip locked),
-      c3 as (select unit_no ${base} and status = 'held' and hold_expires_at < now()
-               and (select count(*) from c1) + (select count(*) from c2) < ? limit ? for update skip locked),
-      cand as (select unit_no from c1 union all select unit_no from c2 union all select unit_no from c3 limit ?)`;
-    const e = ctx.eventId;
-    const params = [e, areaId, cont, start, quantity, e, areaId, cont, start, quantity, quantity, e, areaId, cont, quantity, quantity, quantity];
-    return this.take(ctx, cand, params, quantity, draft, true);
+    const rows = await this.execPrepared<{ unit_no: number; hold_id: string; category_id: string; expires_at: Date; area_name: string | null }>(
+      `with req as (select * from unnest(?::uuid[], ?::text[], ?::int[], ?::text[], ?::int[]) with ordinality as r(hold_id, token_hex, qty, created_by, ttl, ord)),
+       total as (select sum(qty)::int as n from req),
+       c1 as (select unit_no ${base} and status = 'free' and unit_no >= ? order by unit_no limit (select n from total) for update skip locked),
+       c2 as (select unit_no ${base} and status = 'free' and unit_no < ? and (select count(*) from c1) < (select n from total)
+                order by unit_no limit (select n from total) for update skip locked),
+       c3 as (select unit_no ${base} and status = 'held' and hold_expires_at < now()
+                and (select count(*) from c1) + (select count(*) from c2) < (select n from total) limit (select n from total) for update skip locked),
+       cand as (select unit_no, row_number() over (order by unit_no) as rn
+                  from (select unit_no from c1 union all select unit_no from c2 union all select unit_no from c3) x),
+       served as (select * from (select req.*, sum(qty) over (order by ord) as cum from req) q where cum <= (select count(*) from cand)),
+       h as (insert into sales.hold (id, token_hash, event_id, organizer_id, channel, office_id, created_by, quantity, expires_at)
+             select hold_id, decode(token_hex, 'hex'), ?::uuid, ?::uuid, ?::text, ?::uuid, created_by::uuid, qty, now() + make_interval(secs => ttl)
+               from served
+             returning id, expires_at),
+       assign as (select cand.unit_no, served.hold_id from cand join served on cand.rn > served.cum - served.qty and cand.rn <= served.cum),
+       upd as (update sales.stock_unit u set status = 'held', hold_id = assign.hold_id, hold_expires_at = h.expires_at
+                 from assign join h on h.id = assign.hold_id
+                where u.event_id = ?::uuid and u.unit_no = assign.unit_no
+               returning u.unit_no, u.hold_id, u.category_id, h.expires_at)
+       select upd.*, (select a.name from sales.plan_area a where a.id = ?::uuid) as area_name from upd order by upd.unit_no`,
+      [
+        `{${holdIds.join(',')}}`,
+        `{${tokens.map((t) => hashHoldToken(t).toString('hex')).join(',')}}`,
+        intArray(batch.map((r) => r.quantity)),
+        `{${batch.map((r) => (r.draft.createdBy === null ? 'NULL' : uuidArray([r.draft.createdBy]).slice(1, -1))).join(',')}}`,
+        intArray(batch.map((r) => r.draft.ttlSeconds)),
+        e, areaId, cont, start,
+        e, areaId, cont, start,
+        e, areaId, cont,
+        e, ctx.organizerId, ctx.channel, ctx.officeId,
+        e,
+        areaId,
+      ],
+    );
+    const byHold = new Map<string, typeof rows>();
+    for (const r of rows) {
+      let l = byHold.get(r.hold_id);
+      if (!l) byHold.set(r.hold_id, (l = []));
+      l.push(r);
+    }
+    return batch.map((req, i) => {
+      const mine = byHold.get(holdIds[i]);
+      if (!mine || mine.length !== req.quantity) return null; // not served (a partial result cannot happen: see `served`)
+      return {
+        holdId: holdIds[i],
+        holdToken: tokens[i],
+        eventId: ctx.eventId,
+        channel: ctx.channel,
+        expiresAt: new Date(mine[0].expires_at).toISOString(),
+        items: mine.map((r) => ({
+          unitNo: r.unit_no,
+          kind: 'ga' as const,
+          seatId: null,
+          areaId,
+          categoryId: r.category_id,
+          block: null,
+          row: null,
+          seat: null,
+          areaName: r.area_name,
+        })),
+      };
+    });
   }
 
   /** Free (or expired-held) seats of a category in the channel's contingents, best first (at most `limit` + expired ones). */
