@@ -6,6 +6,7 @@ import { CLOCK, Clock } from '../../../shared-kernel/clock';
 import { DomainError } from '../../../shared-kernel/domain-error';
 import { newId } from '../../../shared-kernel/ids';
 import { Bookings } from '../domain/bookings';
+import { EntryDraft } from '../domain/ledger';
 import { LedgerWriter } from '../infrastructure/ledger-writer';
 import { writePain001 } from '../infrastructure/sepa/pain001.writer';
 
@@ -36,13 +37,16 @@ export class PayoutService {
   async run(em: EntityManager, opts: { organizerId?: string; eventId?: string; createdBy?: string | null }): Promise<PayoutRunResult> {
     const currency = this.config.ESCROW_CURRENCY;
     const cutoff = new Date(this.clock.now().getTime() - this.config.ESCROW_PAYOUT_DELAY_DAYS * 86400_000);
-    const rows = await runSql<{ organizer_id: string; event_id: string; payable: string; starts_at: Date; open_orders: number; holder_name: string | null; iban: string | null; bic: string | null }>(
+    const rows = await runSql<{ organizer_id: string; event_id: string; payable: string; starts_at: Date; open_orders: number; unsettled: number; holder_name: string | null; iban: string | null; bic: string | null }>(
       em,
-      `select a.owner_id organizer_id, a.event_id, (-b.posted_minor)::text payable, ev.starts_at, ev.open_orders, pa.holder_name, pa.iban, pa.bic
+      `select a.owner_id organizer_id, a.event_id, (-b.posted_minor)::text payable, ev.starts_at, ev.open_orders, ev.unsettled, pa.holder_name, pa.iban, pa.bic
          from escrow.account a
          join escrow.account_balance b on b.account_id = a.id
-         join lateral (select max(event_starts_at) starts_at, count(*) filter (where status in ('awaiting-payment', 'awaiting-counter-payment'))::int open_orders
-                         from escrow.order_account o where o.event_id = a.event_id) ev on true
+         join lateral (select max(o.event_starts_at) starts_at,
+                              count(*) filter (where o.status in ('awaiting-payment', 'awaiting-counter-payment'))::int open_orders,
+                              count(*) filter (where o.channel = 'presale-office' and o.status = 'paid' and coalesce(s.status, 'open') <> 'paid')::int unsettled
+                         from escrow.order_account o left join escrow.settlement s on s.id = o.settlement_id
+                        where o.event_id = a.event_id) ev on true
          left join escrow.payee_account pa on pa.organization_id = a.owner_id
         where a.type = 'organizer-payable' and a.currency = ? and b.posted_minor < 0
           and not exists (select 1 from escrow.payout p where p.event_id = a.event_id)
@@ -53,15 +57,48 @@ export class PayoutService {
     );
     const skipped: PayoutRunResult['skipped'] = [];
     const due = rows.filter((r) => {
-      const why = !r.starts_at || new Date(r.starts_at) > cutoff ? 'event not yet past its payout date' : r.open_orders > 0 ? 'orders still awaiting payment' : !r.iban ? 'no payee bank account on file' : null;
+      // The trust account pays out only money it holds: presale offices must have settled the event's counter sales.
+      const why =
+        !r.starts_at || new Date(r.starts_at) > cutoff
+          ? 'event not yet past its payout date'
+          : r.open_orders > 0
+            ? 'orders still awaiting payment'
+            : r.unsettled > 0
+              ? 'counter sales not yet settled by the presale offices'
+              : !r.iban
+                ? 'no payee bank account on file'
+                : null;
       if (why) skipped.push({ eventId: r.event_id, organizerId: r.organizer_id, reason: why });
       return !why;
     });
     if (!due.length) return { runId: null, messageId: null, count: 0, total: '0', currency, payouts: [], skipped, xml: null };
+    // Box-office cash the organizer collected itself is still owed to the escrow: it is netted against the payout.
+    const boxOffice = new Map(
+      (
+        await runSql<{ owner_id: string; posted: string }>(
+          em,
+          `select a.owner_id, b.posted_minor::text posted from escrow.account a join escrow.account_balance b on b.account_id = a.id
+            where a.type = 'office-receivable' and a.currency = ? and a.owner_id = any(?::uuid[]) and b.posted_minor > 0 for update of b`,
+          [currency, [...new Set(due.map((r) => r.organizer_id))]],
+        )
+      ).map((r) => [r.owner_id, BigInt(r.posted)]),
+    );
+    const offsets: EntryDraft[] = [];
+    for (const r of due) {
+      const owed = boxOffice.get(r.organizer_id) ?? 0n;
+      const take = owed < BigInt(r.payable) ? owed : BigInt(r.payable);
+      if (take <= 0n) continue;
+      offsets.push(Bookings.boxOfficeOffset(r.organizer_id, r.event_id, currency, take));
+      boxOffice.set(r.organizer_id, owed - take);
+      r.payable = (BigInt(r.payable) - take).toString();
+    }
+    await this.ledger.post(em, offsets);
+    const payable = due.filter((r) => BigInt(r.payable) > 0n);
+    if (!payable.length) return { runId: null, messageId: null, count: 0, total: '0', currency, payouts: [], skipped, xml: null };
     const runId = newId();
     const now = this.clock.now();
     const messageId = `PT-PO-${now.toISOString().slice(0, 10).replace(/-/g, '')}-${runId.slice(0, 8)}`;
-    const payouts = due.map((r) => ({ r, id: newId(), amount: BigInt(r.payable), entry: Bookings.payout(r.organizer_id, r.event_id, currency, BigInt(r.payable)) }));
+    const payouts = payable.map((r) => ({ r, id: newId(), amount: BigInt(r.payable), entry: Bookings.payout(r.organizer_id, r.event_id, currency, BigInt(r.payable)) }));
     const e2e = (id: string) => `PO-${id.replace(/-/g, '').slice(0, 24)}`;
     const total = payouts.reduce((a, p) => a + p.amount, 0n);
     const xml = writePain001({

@@ -158,6 +158,14 @@ export const Bookings = {
     );
   },
 
+  /** At payout: box-office cash the organizer kept is netted against its payable. */
+  boxOfficeOffset(organizerId: string, eventId: string, currency: string, amount: bigint): EntryDraft {
+    return entry({ kind: 'box-office-offset', currency, description: `Box-office takings kept by the organizer, netted at payout`, eventId }, [
+      [Accounts.organizerPayable(organizerId, eventId, currency), amount],
+      [Accounts.officeReceivable(organizerId, currency), -amount],
+    ]);
+  },
+
   /** Organizer payout after the event. */
   payout(organizerId: string, eventId: string, currency: string, amount: bigint): EntryDraft {
     return entry({ kind: 'payout', currency, description: `Payout to organizer for event ${eventId}`, eventId }, [
