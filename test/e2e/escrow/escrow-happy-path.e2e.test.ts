@@ -1,5 +1,6 @@
 import { TestApp } from '../../support/app-harness';
 import { camt053, xmllint } from '../../fixtures/escrow/camt053';
+import { StatementImports } from '../../../src/modules/escrow/application/statement-imports.service';
 import { formatCreditorReference } from '../../../src/modules/escrow/domain/rf-reference';
 import { escrowOrder, outboxEvents, SalesSimulator, sql, uploadStatement, waitFor } from './escrow-test-kit';
 
@@ -27,6 +28,9 @@ describe('escrow: online order → camt.053 → paid → payout (real HTTPS)', (
     const rf: string = view.body.paymentReference;
     expect(rf).toMatch(/^RF\d{2}\d{14}$/);
     expect(view.body.total).toBe('11000');
+    const instructions = await outboxEvents(t, 'escrow.PaymentInstructionsIssued', order.orderId);
+    expect(instructions).toHaveLength(1);
+    expect(instructions[0].payload).toMatchObject({ creditorReference: rf, amount: { minor: '11000' }, beneficiary: { iban: 'DE02120300000000202051' } });
     expect(placed.status).toBe('awaiting-payment');
 
     // pending revenue visible to the organizer, nothing posted yet
@@ -44,6 +48,8 @@ describe('escrow: online order → camt.053 → paid → payout (real HTTPS)', (
     const { upload, result } = await uploadStatement(t, admin, xml);
     expect(upload.status).toBe(202);
     expect(result).toMatchObject({ error: null, status: 'imported', result: { matched: 1, review: 0, duplicateFile: false } });
+    // the job delivered twice (BullMQ is at-least-once) changes nothing
+    expect(await t.app.get(StatementImports).runUpload(upload.body.uploadId)).toMatchObject({ importId: result.result.importId, matched: 1 });
 
     const paid = await escrowOrder(t, order.orderId, 'paid');
     expect(paid.received).toBe('11000');
