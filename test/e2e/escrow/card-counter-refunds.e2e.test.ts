@@ -64,6 +64,27 @@ describe('escrow: card payments, counter sales, settlements, cancellations (real
     expect((await t.get('/escrow/trial-balance', admin)).body.balanced).toBe(true);
   });
 
+  it('cardAndBankTransferForTheSameOrderAtOnce_creditOnce_andTheOtherGoesToReview', async () => {
+    const org = await t.createTenant('organizer', ['organizer-admin']);
+    const o = sales.order({ organizerId: org.organizationId, prices: [2100] });
+    await sales.placed(o);
+    const rf = await waitFor('rf', async () => (await escrowOrder(t, o.orderId)).rf_reference as string);
+    const co = await t.post('/escrow/card/checkouts', { orderNumber: o.orderNumber, paymentReference: rf });
+    const { body, headers } = (await t.post(`/escrow/sandbox/card/checkouts/${co.body.checkoutId}/capture`, {})).body.webhook;
+    const xml = camt053({ msgId: `RACE-${o.orderId.slice(0, 8)}`, entries: [{ amount: '21.00', strdRef: rf, bankRef: `RACE-${o.orderId.slice(0, 20)}` }] });
+    const [hook, stmt] = await Promise.all([t.request('POST', '/escrow/webhooks/card', { raw: body, headers }), uploadStatement(t, admin, xml)]);
+    expect(hook.status).toBe(200);
+    expect(stmt.result.status).toBe('imported');
+    await escrowOrder(t, o.orderId, 'paid');
+    const payments = await sql(t, `select p.status, r.reason from escrow.payment p left join escrow.review_item r on r.payment_id = p.id
+                                    where p.order_id = ? or r.order_id = ? order by p.status`, [o.orderId, o.orderId]);
+    expect(payments.map((p) => [p.status, p.reason])).toEqual([
+      ['applied', null],
+      ['review', 'duplicate'],
+    ]);
+    expect(await outboxEvents(t, 'escrow.PaymentReceived', o.orderId)).toHaveLength(1);
+  });
+
   it('counterSales_accrueOnTheOfficeReceivable_settlementIsMatchedByItsRf_andOfficesSeeOnlyTheirOwn', async () => {
     const org = await t.createTenant('organizer', ['organizer-admin']);
     const office = await t.createTenant('presale-office', ['presale-clerk']);
