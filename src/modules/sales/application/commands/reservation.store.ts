@@ -54,6 +54,39 @@ interface GaRequest {
   reject(e: unknown): void;
 }
 
+type ExactMode = 'seat' | 'unit';
+
+interface ExactRequest {
+  ctx: EventContext;
+  mode: ExactMode;
+  /** Seat ids (mode seat) or unit numbers as strings (mode unit). */
+  keys: string[];
+  draft: HoldDraft;
+  resolve(r: HoldResult | null): void;
+  reject(e: unknown): void;
+}
+
+/** The per-request arrays of a batch statement: hold id, token hash (hex), place count, created_by, ttl. */
+function holdArrays(holdIds: string[], tokens: string[], batch: { draft: HoldDraft; keys: { length: number } }[]): string[] {
+  return [
+    uuidArray(holdIds),
+    `{${tokens.map((t) => hashHoldToken(t).toString('hex')).join(',')}}`,
+    intArray(batch.map((r) => r.keys.length)),
+    `{${batch.map((r) => (r.draft.createdBy === null ? 'NULL' : uuidArray([r.draft.createdBy]).slice(1, -1))).join(',')}}`,
+    intArray(batch.map((r) => r.draft.ttlSeconds)),
+  ];
+}
+
+function groupByHold<R extends { hold_id: string }>(rows: R[]): Map<string, R[]> {
+  const m = new Map<string, R[]>();
+  for (const r of rows) {
+    let l = m.get(r.hold_id);
+    if (!l) m.set(r.hold_id, (l = []));
+    l.push(r);
+  }
+  return m;
+}
+
 /** The hold row a reservation statement inserts together with taking the places. */
 export interface HoldDraft {
   ttlSeconds: number;
@@ -126,15 +159,135 @@ export class ReservationStore implements OnModuleDestroy {
     return (await this.pool.query<T & object>({ name: stmt.name, text: stmt.text, values: params })).rows;
   }
 
-  /** Takes exactly these places (by seat id or unit number) or nothing. */
-  async takeExact(ctx: EventContext, by: { seatIds: string[] } | { unitNos: number[] }, draft: HoldDraft): Promise<HoldResult | null> {
-    const [col, list, count] =
-      'seatIds' in by ? ['seat_id = any(?::uuid[])', uuidArray(by.seatIds), by.seatIds.length] : ['unit_no = any(?::int[])', intArray(by.unitNos), by.unitNos.length];
-    const cand = `select unit_no from sales.stock_unit
-                   where event_id = ? and ${col} and contingent_id = any(?::uuid[])
-                     and (status = 'free' or (status = 'held' and hold_expires_at < now()))
-                   order by unit_no for update`;
-    return this.take(ctx, cand, [ctx.eventId, list, uuidArray(ctx.contingentIds)], count, draft);
+  /**
+   * Takes exactly these places (by seat id or unit number) or nothing.
+   *
+   * Micro-batched like `takeGa`: concurrent requests of this process for the same event and channel are run as one
+   * statement (`takeExactBatch`). Requests that want a common place are never put into the same batch (the later one
+   * waits for the next batch), so inside a batch each request succeeds or fails on its own, exactly as alone.
+   */
+  takeExact(ctx: EventContext, by: { seatIds: string[] } | { unitNos: number[] }, draft: HoldDraft): Promise<HoldResult | null> {
+    const mode: ExactMode = 'seatIds' in by ? 'seat' : 'unit';
+    const keys = 'seatIds' in by ? by.seatIds : by.unitNos.map(String);
+    const key = `${mode}|${ctx.eventId}|${ctx.channel}|${ctx.officeId ?? ''}|${ctx.contingentIds.join(',')}`;
+    return new Promise<HoldResult | null>((resolve, reject) => {
+      let lane = this.exactLanes.get(key);
+      if (!lane) {
+        lane = { inFlight: 0, queue: [] };
+        this.exactLanes.set(key, lane);
+      }
+      lane.queue.push({ ctx, mode, keys, draft, resolve, reject });
+      if (lane.inFlight < ReservationStore.LANE_PARALLELISM) void this.drainExact(key, lane);
+    });
+  }
+
+  private readonly exactLanes = new Map<string, { inFlight: number; queue: ExactRequest[] }>();
+
+  private async drainExact(key: string, lane: { inFlight: number; queue: ExactRequest[] }): Promise<void> {
+    lane.inFlight++;
+    try {
+      while (lane.queue.length) {
+        // Next batch: queued requests in arrival order, skipping any that overlaps one already taken into the batch.
+        const batch: ExactRequest[] = [];
+        const used = new Set<string>();
+        const rest: ExactRequest[] = [];
+        for (const r of lane.queue) {
+          if (batch.length < ReservationStore.BATCH_MAX && !r.keys.some((k) => used.has(k))) {
+            batch.push(r);
+            for (const k of r.keys) used.add(k);
+          } else rest.push(r);
+        }
+        lane.queue = rest;
+        try {
+          const results = await this.takeExactBatch(batch);
+          batch.forEach((r, i) => r.resolve(results[i]));
+        } catch (e) {
+          for (const r of batch) r.reject(e);
+        }
+      }
+    } finally {
+      lane.inFlight--;
+      if (lane.inFlight === 0 && lane.queue.length === 0 && this.exactLanes.get(key) === lane) this.exactLanes.delete(key);
+    }
+  }
+
+  /**
+   * One statement for a batch of exact requests (same event, channel and contingents; no place wanted twice in the
+   * batch): locks the wanted places that are available, in unit_no order (overlapping statements cannot deadlock),
+   * and serves each request whose places were ALL found — a request missing any place gets nothing (no hold row).
+   */
+  private async takeExactBatch(batch: ExactRequest[]): Promise<(HoldResult | null)[]> {
+    const { ctx, mode } = batch[0];
+    const tokens = batch.map(() => HOLD_TOKEN_PREFIX + randomToken(24));
+    const holdIds = batch.map(() => newId());
+    const ords: number[] = [];
+    const keys: string[] = [];
+    batch.forEach((r, i) => {
+      for (const k of r.keys) {
+        ords.push(i + 1);
+        keys.push(k);
+      }
+    });
+    const [col, type, list] = mode === 'seat' ? ['seat_id', 'uuid', uuidArray(keys)] : ['unit_no', 'int', intArray(keys.map(Number))];
+    const rows = await this.execPrepared<UnitRow & { hold_id: string }>(
+      `with req as (select * from unnest(?::uuid[], ?::text[], ?::int[], ?::text[], ?::int[]) with ordinality as r(hold_id, token_hex, cnt, created_by, ttl, ord)),
+       items as (select * from unnest(?::int[], ?::${type}[]) as i(ord, k)),
+       cand as (select unit_no, ${col} as k from sales.stock_unit
+                 where event_id = ? and ${col} = any(?::${type}[]) and contingent_id = any(?::uuid[])
+                   and (status = 'free' or (status = 'held' and hold_expires_at < now()))
+                 order by unit_no for update),
+       hit as (select items.ord, cand.unit_no from items join cand on cand.k = items.k),
+       served as (select req.* from req where (select count(*) from hit where hit.ord = req.ord) = req.cnt),
+       h as (insert into sales.hold (id, token_hash, event_id, organizer_id, channel, office_id, created_by, quantity, expires_at)
+             select hold_id, decode(token_hex, 'hex'), ?::uuid, ?::uuid, ?::text, ?::uuid, created_by::uuid, cnt, now() + make_interval(secs => ttl)
+               from served
+             returning id, expires_at),
+       upd as (update sales.stock_unit u set status = 'held', hold_id = h.id, hold_expires_at = h.expires_at
+                 from hit join served on served.ord = hit.ord join h on h.id = served.hold_id
+                where u.event_id = ?::uuid and u.unit_no = hit.unit_no
+               returning u.unit_no, u.kind, u.seat_id, u.area_id, u.category_id, u.hold_id, h.expires_at)
+       select upd.*,
+              (select json_build_array(b.name, ps.row_label, ps.seat_label) from sales.plan_seat ps
+                 join sales.plan_block b on b.id = ps.block_id where ps.id = upd.seat_id) as labels,
+              (select a.name from sales.plan_area a where a.id = upd.area_id) as area_name
+         from upd order by upd.unit_no`,
+      [
+        ...holdArrays(holdIds, tokens, batch),
+        intArray(ords),
+        list,
+        ctx.eventId,
+        list,
+        uuidArray(ctx.contingentIds),
+        ctx.eventId,
+        ctx.organizerId,
+        ctx.channel,
+        ctx.officeId,
+        ctx.eventId,
+      ],
+    );
+    const byHold = groupByHold(rows);
+    return batch.map((req, i) => {
+      const mine = byHold.get(holdIds[i]);
+      if (!mine || mine.length !== req.keys.length) return null;
+      return {
+        holdId: holdIds[i],
+        holdToken: tokens[i],
+        eventId: ctx.eventId,
+        channel: ctx.channel,
+        expiresAt: new Date(mine[0].expires_at).toISOString(),
+        items: mine.map((r) => ({
+          unitNo: r.unit_no,
+          kind: r.kind,
+          seatId: r.seat_id,
+          areaId: r.area_id,
+          categoryId: r.category_id,
+          block: r.labels?.[0] ?? null,
+          row: r.labels?.[1] ?? null,
+          seat: r.labels?.[2] ?? null,
+          areaName: r.area_name,
+        })),
+      };
+    });
   }
 
   /**
@@ -154,20 +307,20 @@ export class ReservationStore implements OnModuleDestroy {
         this.gaLanes.set(key, lane);
       }
       lane.queue.push({ ctx, areaId, quantity, capacityHint, draft, resolve, reject });
-      if (lane.inFlight < ReservationStore.GA_LANE_PARALLELISM) void this.drainGa(key, lane);
+      if (lane.inFlight < ReservationStore.LANE_PARALLELISM) void this.drainGa(key, lane);
     });
   }
 
-  /** At most this many batch statements per (area, channel) in flight at once; at most this many requests per batch. */
-  static readonly GA_LANE_PARALLELISM = 2;
-  static readonly GA_BATCH_MAX = 64;
+  /** At most this many batch statements per lane (event/area, channel) in flight at once; at most this many requests per batch. */
+  static readonly LANE_PARALLELISM = 2;
+  static readonly BATCH_MAX = 64;
   private readonly gaLanes = new Map<string, { inFlight: number; queue: GaRequest[] }>();
 
   private async drainGa(key: string, lane: { inFlight: number; queue: GaRequest[] }): Promise<void> {
     lane.inFlight++;
     try {
       while (lane.queue.length) {
-        const batch = lane.queue.splice(0, ReservationStore.GA_BATCH_MAX);
+        const batch = lane.queue.splice(0, ReservationStore.BATCH_MAX);
         try {
           const results = await this.takeGaBatch(batch);
           batch.forEach((r, i) => r.resolve(results[i]));
@@ -218,11 +371,7 @@ export class ReservationStore implements OnModuleDestroy {
                returning u.unit_no, u.hold_id, u.category_id, h.expires_at)
        select upd.*, (select a.name from sales.plan_area a where a.id = ?::uuid) as area_name from upd order by upd.unit_no`,
       [
-        `{${holdIds.join(',')}}`,
-        `{${tokens.map((t) => hashHoldToken(t).toString('hex')).join(',')}}`,
-        intArray(batch.map((r) => r.quantity)),
-        `{${batch.map((r) => (r.draft.createdBy === null ? 'NULL' : uuidArray([r.draft.createdBy]).slice(1, -1))).join(',')}}`,
-        intArray(batch.map((r) => r.draft.ttlSeconds)),
+        ...holdArrays(holdIds, tokens, batch.map((r) => ({ draft: r.draft, keys: { length: r.quantity } }))),
         e, areaId, cont, start,
         e, areaId, cont, start,
         e, areaId, cont,
@@ -231,12 +380,7 @@ export class ReservationStore implements OnModuleDestroy {
         areaId,
       ],
     );
-    const byHold = new Map<string, typeof rows>();
-    for (const r of rows) {
-      let l = byHold.get(r.hold_id);
-      if (!l) byHold.set(r.hold_id, (l = []));
-      l.push(r);
-    }
+    const byHold = groupByHold(rows);
     return batch.map((req, i) => {
       const mine = byHold.get(holdIds[i]);
       if (!mine || mine.length !== req.quantity) return null; // not served (a partial result cannot happen: see `served`)
@@ -297,59 +441,5 @@ export class ReservationStore implements OnModuleDestroy {
          from sales.stock_unit where event_id = ? and seat_id = any(?::uuid[])`,
       [uuidArray(ctx.contingentIds), ctx.eventId, uuidArray(seatIds)],
     );
-  }
-
-  private async take(ctx: EventContext, candidates: string, candParams: unknown[], count: number, draft: HoldDraft, candIsCteList = false): Promise<HoldResult | null> {
-    const holdId = newId();
-    const token = HOLD_TOKEN_PREFIX + randomToken(24);
-    const rows = await this.execPrepared<UnitRow>(
-      `with ${candIsCteList ? candidates : `cand as (${candidates})`},
-       ok as (select count(*) = ?::int as ok from cand),
-       h as (insert into sales.hold (id, token_hash, event_id, organizer_id, channel, office_id, created_by, quantity, expires_at)
-             select ?::uuid, ?::bytea, ?::uuid, ?::uuid, ?::text, ?::uuid, ?::uuid, ?::int, now() + make_interval(secs => ?::int) where (select ok from ok)
-             returning expires_at),
-       upd as (update sales.stock_unit u set status = 'held', hold_id = ?::uuid, hold_expires_at = (select expires_at from h)
-                 from cand where u.event_id = ?::uuid and u.unit_no = cand.unit_no and (select ok from ok)
-               returning u.unit_no, u.kind, u.seat_id, u.area_id, u.category_id)
-       select upd.*, (select expires_at from h) as expires_at,
-              (select json_build_array(b.name, ps.row_label, ps.seat_label) from sales.plan_seat ps
-                 join sales.plan_block b on b.id = ps.block_id where ps.id = upd.seat_id) as labels,
-              (select a.name from sales.plan_area a where a.id = upd.area_id) as area_name
-         from upd order by upd.unit_no`,
-      [
-        ...candParams,
-        count,
-        holdId,
-        hashHoldToken(token),
-        ctx.eventId,
-        ctx.organizerId,
-        ctx.channel,
-        ctx.officeId,
-        draft.createdBy,
-        count,
-        draft.ttlSeconds,
-        holdId,
-        ctx.eventId,
-      ],
-    );
-    if (rows.length !== count) return null;
-    return {
-      holdId,
-      holdToken: token,
-      eventId: ctx.eventId,
-      channel: ctx.channel,
-      expiresAt: new Date(rows[0].expires_at).toISOString(),
-      items: rows.map((r) => ({
-        unitNo: r.unit_no,
-        kind: r.kind,
-        seatId: r.seat_id,
-        areaId: r.area_id,
-        categoryId: r.category_id,
-        block: r.labels?.[0] ?? null,
-        row: r.labels?.[1] ?? null,
-        seat: r.labels?.[2] ?? null,
-        areaName: r.area_name,
-      })),
-    };
   }
 }
