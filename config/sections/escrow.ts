@@ -16,6 +16,8 @@ export const escrowSettings = {
   ESCROW_CURRENCY: z.string().regex(/^[A-Z]{3}$/).default('EUR'),
   /** Organizer payouts become due this many days after the event's start. */
   ESCROW_PAYOUT_DELAY_DAYS: int(0, 365).default(7),
+  /** Run the organizer payout run as a repeating job this often (0 = only on request via the API). */
+  ESCROW_PAYOUT_SCHEDULE_MS: int(0, 7 * 86400_000).default(0),
   /** Largest accepted bank-statement upload (camt.053 / MT940); bigger uploads are refused with 413. */
   ESCROW_STATEMENT_MAX_BYTES: int(1024, 64 * 1024 * 1024).default(20 * 1024 * 1024),
   /** Fee contract used for organizers without their own (minor units / basis points / per mille). */

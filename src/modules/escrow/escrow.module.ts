@@ -9,6 +9,7 @@ import { CardPayments } from './application/card-payments.service';
 import { EscrowQueries } from './application/escrow-queries.service';
 import { SALES_EVENT_HANDLERS } from './application/event-handlers/sales-order-events.handlers';
 import { ImportStatementJob } from './application/jobs/import-statement.job';
+import { PayoutRunJob } from './application/jobs/payout-run.job';
 import { OrderBook } from './application/order-book';
 import { OrderEventsService } from './application/order-events.service';
 import { PaymentIntake } from './application/payment-intake.service';
@@ -49,6 +50,7 @@ const STATEMENT_TYPES = ['application/xml', 'text/xml', 'application/octet-strea
     CardPayments,
     EscrowQueries,
     ImportStatementJob,
+    PayoutRunJob,
     ...SALES_EVENT_HANDLERS,
   ],
   exports: [StatementImports, PaymentIntake, EscrowQueries, LedgerWriter],
