@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiConflictResponse, ApiCreatedResponse, ApiGoneResponse, ApiHeader, ApiNotFoundResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiConflictResponse, ApiCreatedResponse, ApiGoneResponse, ApiHeader, ApiNotFoundResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Public } from '../../../infrastructure/http/route-access';
 import { ExtendHoldCommand, ReleaseHoldCommand } from '../application/commands/hold.commands';
@@ -8,6 +8,7 @@ import { PlaceOrderCommand } from '../application/commands/order.commands';
 import { ReserveBestAvailableCommand, ReserveQuantityCommand, ReserveSeatsCommand } from '../application/commands/reserve.commands';
 import { SalesQueries } from '../application/queries/sales.queries';
 import { SalesActor } from '../application/sales-actor';
+import { ReserveBestAvailableBody, ReserveQuantityBody, ReserveSeatsBody } from './reserve-body';
 import { uuidParam } from './sales-admin.controller';
 import { PlaceOrderRequest, ReserveBestAvailableRequest, ReserveQuantityRequest, ReserveSeatsRequest } from './sales.dto';
 
@@ -54,21 +55,29 @@ export class ShopController {
   @Public()
   @ApiCreatedResponse({ description: 'hold with holdId, holdToken, expiresAt and the seats' })
   @ApiConflictResponse({ description: 'SALES.SEAT_TAKEN — nothing held' })
-  reserveSeats(@Param('eventId', uuidParam) eventId: string, @Body() body: ReserveSeatsRequest) {
+  @ApiBody({ type: ReserveSeatsRequest })
+  // The hot reservation bodies are validated by hand-written pipes (reserve-body.ts; same rules and 400 as the DTOs):
+  // the parameter type `object` makes the global class-validator pipe pass them through.
+  reserveSeats(@Param('eventId', uuidParam) eventId: string, @Body(new ReserveSeatsBody()) input: object) {
+    const body = input as ReserveSeatsRequest;
     return this.commands.execute(new ReserveSeatsCommand(CUSTOMER, eventId, body.seatIds));
   }
 
   @Post('events/:eventId/holds/best-available')
   @Public()
   @ApiCreatedResponse()
-  reserveBest(@Param('eventId', uuidParam) eventId: string, @Body() body: ReserveBestAvailableRequest) {
+  @ApiBody({ type: ReserveBestAvailableRequest })
+  reserveBest(@Param('eventId', uuidParam) eventId: string, @Body(new ReserveBestAvailableBody()) input: object) {
+    const body = input as ReserveBestAvailableRequest;
     return this.commands.execute(new ReserveBestAvailableCommand(CUSTOMER, eventId, body.categoryId, body.quantity, body.allowSplit ?? false));
   }
 
   @Post('events/:eventId/holds/quantity')
   @Public()
   @ApiCreatedResponse()
-  reserveQuantity(@Param('eventId', uuidParam) eventId: string, @Body() body: ReserveQuantityRequest) {
+  @ApiBody({ type: ReserveQuantityRequest })
+  reserveQuantity(@Param('eventId', uuidParam) eventId: string, @Body(new ReserveQuantityBody()) input: object) {
+    const body = input as ReserveQuantityRequest;
     return this.commands.execute(new ReserveQuantityCommand(CUSTOMER, eventId, body.areaId, body.quantity));
   }
 
