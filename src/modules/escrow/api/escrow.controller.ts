@@ -309,7 +309,8 @@ export class CardPaymentController {
   @HttpCode(200)
   @ApiOperation({ summary: 'SANDBOX ONLY: the provider captures the checkout and returns the signed webhook it would send' })
   async sandboxCapture(@Param('id', uuid) id: string) {
-    if (!this.config.ESCROW_CARD_SANDBOX_ENABLED) throw DomainError.notFound('ESCROW.NOT_FOUND', 'route');
+    // Never in production: the sandbox signs webhooks with the real secret, i.e. it could "pay" any order.
+    if (!this.config.ESCROW_CARD_SANDBOX_ENABLED || this.config.NODE_ENV === 'production') throw DomainError.notFound('ESCROW.NOT_FOUND', 'route');
     const c = await this.cards.checkoutById(id);
     return { webhook: this.sandbox.simulateCapture({ checkoutId: c.id, orderId: c.order_id, amount: BigInt(c.amount_minor), currency: c.currency, payerName: 'Sandbox Cardholder' }) };
   }

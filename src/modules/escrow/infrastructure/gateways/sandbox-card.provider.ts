@@ -6,6 +6,8 @@ import { newId } from '../../../../shared-kernel/ids';
 import type { CardCheckout, CardPaymentEvent, CardPaymentProvider } from '../../domain/payment-gateway';
 
 export const SIGNATURE_HEADER = 'x-pt-signature';
+/** The development default of ESCROW_CARD_WEBHOOK_SECRET (config/sections/escrow.ts): refused in production. */
+const DEV_SECRET = 'development-only-card-webhook-secret';
 
 /** Wire format of the provider's webhook body. */
 export interface CardWebhookBody {
@@ -32,6 +34,9 @@ export class SandboxCardProvider implements CardPaymentProvider {
 
   verifyWebhook(rawBody: Buffer, headers: Record<string, string | string[] | undefined>): CardPaymentEvent {
     const bad = (why: string) => new DomainError('ESCROW.WEBHOOK_SIGNATURE_INVALID', `webhook signature invalid: ${why}`, 'unauthenticated');
+    if (this.config.NODE_ENV === 'production' && this.config.ESCROW_CARD_WEBHOOK_SECRET === DEV_SECRET) {
+      throw new DomainError('ESCROW.WEBHOOK_NOT_CONFIGURED', 'ESCROW_CARD_WEBHOOK_SECRET is the public development default', 'unavailable');
+    }
     const header = headers[SIGNATURE_HEADER];
     if (typeof header !== 'string') throw bad('missing header');
     const parts = Object.fromEntries(header.split(',').map((kv) => kv.trim().split('=', 2) as [string, string]));
