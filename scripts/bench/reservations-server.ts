@@ -3,6 +3,7 @@ import { loadConfig } from '../../config/configuration';
 import { AppModule } from '../../src/app.module';
 import { createHttpApp } from '../../src/infrastructure/http/create-http-app';
 import { loadTlsMaterial } from '../../src/infrastructure/http/tls-material';
+import { ReservationStore } from '../../src/modules/sales/application/commands/reservation.store';
 
 /** One ProTicket API instance for `npm run bench:reservations` (the driver starts one or more of these). */
 async function main(): Promise<void> {
@@ -17,6 +18,12 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => {
     const cpu = process.cpuUsage();
     process.stderr.write(`[bench] instance on ${config.HTTP_PORT}: ${handshakes} TLS handshakes\n`);
+    const b = app.get(ReservationStore).batchStats;
+    const per = (r: number, n: number) => (n ? (r / n).toFixed(2) : '-');
+    process.stderr.write(
+      `[bench] instance on ${config.HTTP_PORT}: micro-batches seats/best ${b.exactRequests} requests in ${b.exactStatements} statements (${per(b.exactRequests, b.exactStatements)}/statement), ` +
+        `GA ${b.gaRequests} in ${b.gaStatements} (${per(b.gaRequests, b.gaStatements)}/statement)\n`,
+    );
     process.stdout.write(`CPU ${cpu.user} ${cpu.system}\n`, () => void app.close().finally(() => process.exit(0)));
   });
 }

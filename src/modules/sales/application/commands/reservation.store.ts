@@ -181,6 +181,9 @@ export class ReservationStore implements OnModuleDestroy {
     });
   }
 
+  /** Batch statements run and requests they carried (seats/best-available, GA) — reported by the benchmark. */
+  readonly batchStats = { exactStatements: 0, exactRequests: 0, gaStatements: 0, gaRequests: 0 };
+
   private readonly exactLanes = new Map<string, { inFlight: number; queue: ExactRequest[] }>();
 
   private async drainExact(key: string, lane: { inFlight: number; queue: ExactRequest[] }): Promise<void> {
@@ -199,6 +202,8 @@ export class ReservationStore implements OnModuleDestroy {
         }
         lane.queue = rest;
         try {
+          this.batchStats.exactStatements++;
+          this.batchStats.exactRequests += batch.length;
           const results = await this.takeExactBatch(batch);
           batch.forEach((r, i) => r.resolve(results[i]));
         } catch (e) {
@@ -322,6 +327,8 @@ export class ReservationStore implements OnModuleDestroy {
       while (lane.queue.length) {
         const batch = lane.queue.splice(0, ReservationStore.BATCH_MAX);
         try {
+          this.batchStats.gaStatements++;
+          this.batchStats.gaRequests += batch.length;
           const results = await this.takeGaBatch(batch);
           batch.forEach((r, i) => r.resolve(results[i]));
         } catch (e) {
@@ -406,7 +413,26 @@ export class ReservationStore implements OnModuleDestroy {
   }
 
   /** Free (or expired-held) seats of a category in the channel's contingents, best first (at most `limit` + expired ones). */
-  async freeSeats(ctx: EventContext, categoryId: string, limit: number): Promise<CandidateSeat[]> {
+  freeSeats(ctx: EventContext, categoryId: string, limit: number): Promise<CandidateSeat[]> {
+    // Single flight: concurrent best-available requests for the same category share one read that is still in
+    // flight (never a finished one, so nothing stale is reused); each then picks around the others' in-flight seats.
+    const key = `${ctx.eventId}|${categoryId}|${limit}|${ctx.contingentIds.join(',')}`;
+    let read = this.freeSeatReads.get(key);
+    if (!read) {
+      read = this.readFreeSeats(ctx, categoryId, limit);
+      this.freeSeatReads.set(key, read);
+      const done = read;
+      void done.then(
+        () => this.freeSeatReads.get(key) === done && this.freeSeatReads.delete(key),
+        () => this.freeSeatReads.get(key) === done && this.freeSeatReads.delete(key),
+      );
+    }
+    return read;
+  }
+
+  private readonly freeSeatReads = new Map<string, Promise<CandidateSeat[]>>();
+
+  private async readFreeSeats(ctx: EventContext, categoryId: string, limit: number): Promise<CandidateSeat[]> {
     const cont = uuidArray(ctx.contingentIds);
     const rows = await this.execPrepared<{ unit_no: number; row_no: number; pos: number; rank: number }>(
       `(select unit_no, row_no, pos, rank from sales.stock_unit

@@ -108,7 +108,8 @@ export class ReserveBestAvailableHandler implements ICommandHandler<ReserveBestA
     if (!ctx.contingentIds.length) throw SalesErrors.notEnoughAvailable(0);
     const draft = this.policy.draft(cmd.actor);
     const busy = this.busySet(ctx.eventId);
-    let window = 64 + cmd.quantity * 16;
+    // One window size for the usual quantities, so that concurrent requests can share one in-flight read.
+    let window = Math.max(256, 64 + cmd.quantity * 16);
     for (let attempt = 0; attempt < ReserveBestAvailableHandler.MAX_ATTEMPTS; attempt++) {
       const all = await this.store.freeSeats(ctx, cmd.categoryId, window);
       if (all.length === 0) {
