@@ -17,7 +17,7 @@ export interface Backend {
  */
 export class TestLoadBalancer {
   private server?: net.Server;
-  private timer?: NodeJS.Timeout;
+  private readonly timers = new Map<Backend, NodeJS.Timeout>();
   private next = 0;
   readonly backends: Backend[] = [];
   port = 0;
@@ -30,30 +30,40 @@ export class TestLoadBalancer {
   ) {}
 
   add(name: string, port: number): void {
-    this.backends.push({ name, port, healthy: false, passes: 0, fails: 0 });
+    const b = { name, port, healthy: false, passes: 0, fails: 0 };
+    this.backends.push(b);
+    this.watch(b);
   }
 
   remove(name: string): void {
     const i = this.backends.findIndex((b) => b.name === name);
-    if (i >= 0) this.backends.splice(i, 1);
+    if (i >= 0) {
+      clearTimeout(this.timers.get(this.backends[i]));
+      this.backends.splice(i, 1);
+    }
   }
 
   async start(): Promise<this> {
     this.server = net.createServer((client) => this.route(client));
     await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
     this.port = (this.server.address() as net.AddressInfo).port;
-    const loop = async () => {
-      await Promise.all(this.backends.map((b) => this.check(b)));
-      if (this.server) this.timer = setTimeout(loop, this.checkMs);
-    };
-    await loop();
     return this;
+  }
+
+  /** Each backend has its own check loop, so one slow check never delays another backend's. */
+  private watch(b: Backend): void {
+    const loop = async () => {
+      if (!this.server || !this.backends.includes(b)) return;
+      await this.check(b);
+      this.timers.set(b, setTimeout(loop, this.checkMs));
+    };
+    void loop();
   }
 
   private check(b: Backend): Promise<void> {
     return new Promise((resolve) => {
       const req = https.get(
-        { host: '127.0.0.1', port: b.port, path: '/health/ready', ca: this.ca, servername: 'localhost', agent: false, timeout: 2000 },
+        { host: '127.0.0.1', port: b.port, path: '/health/ready', ca: this.ca, servername: 'localhost', agent: false, timeout: 5000 },
         (res) => {
           res.resume();
           if (res.statusCode === 200) this.pass(b);
@@ -120,7 +130,7 @@ export class TestLoadBalancer {
   }
 
   async close(): Promise<void> {
-    clearTimeout(this.timer);
+    for (const t of this.timers.values()) clearTimeout(t);
     const s = this.server;
     this.server = undefined;
     await new Promise((r) => s?.close(r));
