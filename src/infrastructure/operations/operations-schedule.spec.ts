@@ -63,3 +63,31 @@ describe('heavy jobs and the maintenance window', () => {
     expect(job.moveToDelayed).toHaveBeenCalledTimes(1);
   });
 });
+
+describe('schedule registration against Redis', () => {
+  it('registers every scheduler idempotently; heavy jobs are next due inside the window', async () => {
+    const { JobQueue } = jest.requireActual('../jobs/jobs.module') as typeof import('../jobs/jobs.module');
+    const { RedisKeys } = jest.requireActual('../redis/redis.module') as typeof import('../redis/redis.module');
+    const { isInWindow } = jest.requireActual('./maintenance-window') as typeof import('./maintenance-window');
+    const config = loadConfig({ ...process.env, NODE_ENV: 'development', REDIS_KEY_PREFIX: `pt-sched-${Date.now().toString(36)}` });
+    const jobs = new JobQueue(config, new RedisKeys(config));
+    const window = new MaintenanceWindow(config, new SystemClock());
+    const schedule = new OperationsSchedule(config, true, jobs, window, { onRedisRestart: () => undefined } as unknown as OutboxRedriveService);
+    try {
+      await schedule.register();
+      await schedule.register(); // every worker start: no duplicates
+      const backups = await jobs.queue('backups').getJobSchedulers();
+      const maintenance = await jobs.queue('maintenance').getJobSchedulers();
+      expect(backups.map((s) => s.key).sort()).toEqual(
+        ['operations.backup:daily', 'operations.backup:monthly', 'operations.backup:short', 'operations.backup:weekly', 'operations.restore-drill'].map((k) => `schedule:${k}`),
+      );
+      expect(maintenance.map((s) => s.key)).toEqual(['schedule:operations.check-backups']);
+      for (const s of backups.filter((x) => x.key !== 'schedule:operations.backup:short')) {
+        expect(isInWindow(new Date(s.next!), window.spec)).toBe(true);
+      }
+    } finally {
+      for (const q of jobs.allQueues()) await q.obliterate({ force: true }).catch(() => undefined);
+      await jobs.onApplicationShutdown();
+    }
+  });
+});
