@@ -97,6 +97,28 @@ describe('backup and restore (resilience)', () => {
     const report = JSON.parse(stdout.split('\n').find((l) => l.startsWith('{'))!);
     expect(report).toMatchObject({ backupId: backup.id, storage: 's3', rowCountsMatch: true, mismatches: [] });
     expect(await checksums(target)).toEqual(atBackup);
+
+    // The same command refuses a tampered copy (one flipped byte in the fs copy) before restoring anything: exit 2.
+    const file = path.join(dir, 'fs', 'backups', `${backup.id}.ptbk`);
+    const bytes = fs.readFileSync(file);
+    bytes[bytes.length - 100] ^= 0x01;
+    fs.writeFileSync(file, bytes);
+    const refusedTarget = withDatabase(iso.url, `pt_refused_${uniq()}`);
+    const refused = await promisify(execFile)(
+      process.execPath,
+      ['-r', 'ts-node/register/transpile-only', 'scripts/restore.ts', backup.id, '--target', refusedTarget, '--storage', 'fs'],
+      { cwd: path.resolve(__dirname, '..', '..'), env: { ...process.env, ...env, LOG_LEVEL: 'silent' } },
+    ).then(
+      () => ({ code: 0, stderr: '' }),
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/restore refused: .*SHA-256/);
+    const c = new Client({ connectionString: withDatabase(iso.url, 'postgres') });
+    await c.connect();
+    const exists = await c.query('select 1 from pg_database where datname = $1', [new URL(refusedTarget).pathname.slice(1)]);
+    await c.end();
+    expect(exists.rowCount).toBe(0);
   }, 120_000);
 
   it('reports status per tier and storage in the API and /metrics, and prunes by GFS retention', async () => {
