@@ -31,4 +31,11 @@ export const escrowSettings = {
   ESCROW_CARD_WEBHOOK_TOLERANCE_S: int(10, 86400).default(300),
   /** Enables the sandbox card provider's simulation endpoint (never in production). */
   ESCROW_CARD_SANDBOX_ENABLED: bool.default(true),
+  /** SEPA creditor identifier of the trust account (creditor of direct-debit collections, pain.008). */
+  ESCROW_SEPA_CREDITOR_ID: z
+    .string()
+    .regex(/^[A-Z]{2}[0-9]{2}[A-Z0-9]{3}[A-Z0-9]{1,28}$/, 'must be a SEPA creditor identifier without spaces')
+    .default('DE98ZZZ09999999999'),
+  /** Direct debits are requested for this many days after the collection run (CORE: at least one business day). */
+  ESCROW_SEPA_COLLECTION_LEAD_DAYS: int(1, 30).default(2),
 } satisfies z.ZodRawShape;

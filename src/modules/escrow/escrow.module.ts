@@ -5,7 +5,9 @@ import { Readable } from 'node:stream';
 import { APP_CONFIG, AppConfig } from '../../../config/configuration';
 import { CLOCK, SystemClock } from '../../shared-kernel/clock';
 import { CardPaymentController, EscrowAdminController, EscrowPartnerController } from './api/escrow.controller';
+import { DirectDebitController } from './api/direct-debit.controller';
 import { CardPayments } from './application/card-payments.service';
+import { DirectDebitService } from './application/direct-debit.service';
 import { EscrowQueries } from './application/escrow-queries.service';
 import { SALES_EVENT_HANDLERS } from './application/event-handlers/sales-order-events.handlers';
 import { ImportStatementJob } from './application/jobs/import-statement.job';
@@ -32,7 +34,7 @@ const STATEMENT_TYPES = ['application/xml', 'text/xml', 'application/octet-strea
  * integration events (consumed) and Escrow's own (published through the outbox).
  */
 @Module({
-  controllers: [EscrowAdminController, EscrowPartnerController, CardPaymentController],
+  controllers: [EscrowAdminController, EscrowPartnerController, CardPaymentController, DirectDebitController],
   providers: [
     { provide: CLOCK, useClass: SystemClock },
     { provide: STATEMENT_GATEWAYS, useValue: [new Camt053Gateway(), new Mt940Gateway()] },
@@ -46,6 +48,7 @@ const STATEMENT_TYPES = ['application/xml', 'text/xml', 'application/octet-strea
     ReviewService,
     PayoutService,
     SettlementService,
+    DirectDebitService,
     StatementImports,
     CardPayments,
     EscrowQueries,

@@ -19,6 +19,10 @@ export interface SettlementStatement {
   due: string;
   received: string;
   status: string;
+  /** `transfer` (the office pays by itself) or `direct-debit` (collected from the office's mandate account). */
+  collectionMethod: 'transfer' | 'direct-debit';
+  /** the collection run that included it (direct debit only; null until collected). */
+  collectionRunId: string | null;
   paymentReference: string;
   paymentReferencePrinted: string;
   createdAt: string;
@@ -53,9 +57,10 @@ export class SettlementService {
     await this.ledger.post(em, [offset]);
     await runSql(
       em,
-      `insert into escrow.settlement (id, office_id, currency, period_from, period_to, order_count, gross_minor, commission_minor, due_minor, rf_reference, status, entry_id)
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [id, officeId, currency, from, to, orders.length, gross.toString(), commission.toString(), (gross - commission).toString(), paymentReferenceFromSequence(BigInt(seq.n)), gross - commission === 0n ? 'paid' : 'open', offset?.id ?? null],
+      `insert into escrow.settlement (id, office_id, currency, period_from, period_to, order_count, gross_minor, commission_minor, due_minor, rf_reference, status, entry_id, collection_method)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+               case when ?::bigint > 0 and exists (select 1 from escrow.sepa_mandate m where m.office_id = ?) then 'direct-debit' else 'transfer' end)`,
+      [id, officeId, currency, from, to, orders.length, gross.toString(), commission.toString(), (gross - commission).toString(), paymentReferenceFromSequence(BigInt(seq.n)), gross - commission === 0n ? 'paid' : 'open', offset?.id ?? null, (gross - commission).toString(), officeId],
     );
     await runSql(em, `update escrow.order_account set settlement_id = ? where order_id = any(?::uuid[])`, [id, orders.map((o) => o.order_id)]);
     return (await this.get(em, id))!;
@@ -65,7 +70,7 @@ export class SettlementService {
     const [s] = await runSql<Record<string, any>>(
       em,
       `select id, office_id, currency, period_from::text, period_to::text, order_count, gross_minor::text, commission_minor::text, due_minor::text,
-              received_minor::text, status, rf_reference, created_at from escrow.settlement where id = ? and (?::uuid is null or office_id = ?::uuid)`,
+              received_minor::text, status, rf_reference, created_at, collection_method, collection_run_id from escrow.settlement where id = ? and (?::uuid is null or office_id = ?::uuid)`,
       [id, officeId ?? null, officeId ?? null],
     );
     if (!s) return null;
@@ -86,6 +91,8 @@ export class SettlementService {
       due: s.due_minor,
       received: s.received_minor,
       status: s.status,
+      collectionMethod: s.collection_method,
+      collectionRunId: s.collection_run_id,
       paymentReference: s.rf_reference,
       paymentReferencePrinted: formatCreditorReference(s.rf_reference),
       createdAt: new Date(s.created_at).toISOString(),
@@ -97,7 +104,8 @@ export class SettlementService {
     return runSql(
       em,
       `select id, office_id "officeId", currency, period_from::text "periodFrom", period_to::text "periodTo", order_count "orderCount", gross_minor::text gross,
-              commission_minor::text commission, due_minor::text due, received_minor::text received, status, rf_reference "paymentReference"
+              commission_minor::text commission, due_minor::text due, received_minor::text received, status, rf_reference "paymentReference",
+              collection_method "collectionMethod", collection_run_id "collectionRunId"
          from escrow.settlement where (?::uuid is null or office_id = ?::uuid) order by created_at desc limit 500`,
       [officeId, officeId],
     );

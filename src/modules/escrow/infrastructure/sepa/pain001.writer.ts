@@ -29,8 +29,8 @@ export function sepaText(s: string, max: number): string {
     .trim();
   return (folded || '-').slice(0, max);
 }
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-const id35 = (s: string) => sepaText(s, 35).replace(/ /g, '');
+export const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+export const id35 = (s: string) => sepaText(s, 35).replace(/ /g, '');
 
 /**
  * Writes a SEPA credit transfer initiation, pain.001.001.09 (EPC132-08 2023 customer-to-bank rules): one payment
