@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { TestApp } from '../../support/app-harness';
 import { camt053 } from '../../fixtures/escrow/camt053';
-import { escrowOrder, SalesSimulator, uploadStatement } from './escrow-test-kit';
+import { escrowOrder, SalesSimulator, sql, uploadStatement } from './escrow-test-kit';
 
 /** xmllint --noout (well-formedness only: there is no pain.008 XSD on this machine). */
 function wellFormed(xml: string): void {
@@ -137,6 +137,9 @@ describe('escrow: SEPA direct-debit collection of presale-office settlements (pa
     expect(all(r3.body.xml, 'NbOfTxs')).toEqual(['1', '1']);
     expect(all(r3.body.xml, 'CtrlSum')).toEqual([euros(BigInt(s2.body.due)), euros(BigInt(s2.body.due))]);
 
+    // the database refuses to collect a settlement a second time, whatever the code does
+    await expect(sql(t, `update escrow.settlement set collection_run_id = ? where id = ?`, [r3.body.runId, s1.body.id])).rejects.toThrow(/already collected/);
+
     // the office without a mandate never shows up in a run
     expect((await t.get(`/escrow/settlements/${sNo.body.id}`, admin)).body).toMatchObject({ collectionMethod: 'transfer', collectionRunId: null });
 
@@ -154,5 +157,21 @@ describe('escrow: SEPA direct-debit collection of presale-office settlements (pa
     expect((await t.get(`/escrow/settlements/${s1.body.id}`, admin)).body).toMatchObject({ status: 'paid', received: s1.body.due });
     const after = (await t.get('/escrow/my/office-balance', withMandate.token)).body;
     expect(BigInt(before.receivable) - BigInt(after.receivable)).toBe(BigInt(s1.body.due));
+  });
+
+  it('concurrentCollectionRuns_eachSettlementIsCollectedExactlyOnce', async () => {
+    const org = await t.createTenant('organizer', ['organizer-admin']);
+    const offices = [await t.createTenant('presale-office', ['presale-clerk']), await t.createTenant('presale-office', ['presale-clerk'])];
+    const settlementIds: string[] = [];
+    for (const [i, office] of offices.entries()) {
+      expect((await mandate(office.organizationId, { mandateId: `PT-CONC-${i}`, signedOn: '2026-11-20', debtorName: `Office ${i}`, debtorIban: 'GB82WEST12345698765432' })).status).toBe(200);
+      await counterSales(org.organizationId, office.organizationId, [2500 + i * 100]);
+      settlementIds.push((await settle(office.organizationId)).body.id);
+    }
+    const runs = await Promise.all([t.post('/escrow/collection-runs', {}, admin), t.post('/escrow/collection-runs', {}, admin)]);
+    expect(runs.map((r) => r.status)).toEqual([201, 201]);
+    const collected = runs.flatMap((r) => r.body.settlements.map((s: any) => s.settlementId)).filter((id: string) => settlementIds.includes(id));
+    expect(collected.sort()).toEqual([...settlementIds].sort()); // each one in exactly one run
+    for (const r of runs.filter((r) => r.body.xml)) wellFormed(r.body.xml);
   });
 });
