@@ -8,8 +8,7 @@ import { TestLoadBalancer } from './support/load-balancer';
 /**
  * Must show, with real API processes (`src/main.ts`, the production entry point) on the run's database:
  * - a rolling restart (SIGTERM one instance, migrate, start it again, then the other) under load through a load
- *   balancer → zero failed requests (shop and authenticated reads; Sales holds are excluded until Sales closes its
- *   private pool after the drain instead of in onModuleDestroy — see docs/operations.md);
+ *   balancer → zero failed requests (shop reads, authenticated reads and Sales GA holds);
  * - two instances under reservation load, `kill -9` one mid-run → zero oversold places, every hold and order the
  *   clients were told succeeded exists, and the dead instance's holds expire normally.
  */
@@ -125,17 +124,19 @@ describe('several API instances (resilience)', () => {
     let running = true;
     const outcomes: { status: number | string; at: number; path: string }[] = [];
     const admin = await t.adminToken();
-    // Load: the shop's availability (public, PostgreSQL via the ORM) and an authenticated platform-admin read (session
-    // check + PostgreSQL). Sales holds are NOT in this mix: Sales' ReservationStore ends its own pg pool in
-    // onModuleDestroy, which Nest runs BEFORE the drain, so holds answer 500 while an instance drains — see the
-    // report/docs; the kill -9 test below covers holds.
+    // Load: the shop's availability (public, PostgreSQL via the ORM), an authenticated platform-admin read (session
+    // check + PostgreSQL) and GA holds (the Sales write path with its own pool, closed only after the drain).
     const client = async (c: number) => {
       let i = c;
       while (running) {
         const at = Date.now();
-        const path = i++ % 2 === 0 ? `/shop/events/${ev.eventId}/availability` : '/operations/backups?limit=1';
+        const kind = i++ % 3;
+        const path = kind === 0 ? `/shop/events/${ev.eventId}/availability` : kind === 1 ? '/operations/backups?limit=1' : `/shop/events/${ev.eventId}/holds/quantity`;
         try {
-          const r = await call(lb.port, 'GET', path, undefined, path.startsWith('/operations') ? { authorization: `Bearer ${admin}` } : {});
+          const r =
+            kind === 2
+              ? await call(lb.port, 'POST', path, { areaId: ev.areaId, quantity: 1 }, {})
+              : await call(lb.port, 'GET', path, undefined, kind === 1 ? { authorization: `Bearer ${admin}` } : {});
           outcomes.push({ status: r.status, at, path });
           if (r.status >= 500) console.error('DIAG 5xx', JSON.stringify(r.body).slice(0, 600));
         } catch (e) {
@@ -167,7 +168,7 @@ describe('several API instances (resilience)', () => {
     await Promise.all(clients);
     await lb.close();
 
-    const failed = outcomes.filter((o) => o.status !== 200);
+    const failed = outcomes.filter((o) => o.status !== (o.path.includes('/holds/') ? 201 : 200));
     if (failed.length) console.error('DIAG', JSON.stringify({ marks, failed: failed.map((f) => [f.status, f.at - t0]) }));
     if (failed.length) for (const p of spawned) console.error('DIAG log', p.stdout.split('\n').filter((l) => /"level":(50|60)/.test(l)).slice(0, 3).join('\n').slice(0, 3000));
     expect(outcomes.length).toBeGreaterThan(50);
@@ -175,6 +176,7 @@ describe('several API instances (resilience)', () => {
     expect(lb.refused).toBe(0);
     expect(outcomes.filter((o) => o.path.startsWith('/shop')).length).toBeGreaterThan(20);
     expect(outcomes.filter((o) => o.path.startsWith('/operations')).length).toBeGreaterThan(20);
+    expect(outcomes.filter((o) => o.path.includes('/holds/')).length).toBeGreaterThan(20);
   }, 480_000);
 
   it('kill -9 of one instance under reservation load: nothing oversold, every confirmed hold/order exists, dead holds expire', async () => {

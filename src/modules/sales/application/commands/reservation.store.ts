@@ -1,5 +1,5 @@
 import { MikroORM } from '@mikro-orm/core';
-import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { Pool } from 'pg';
 import { APP_CONFIG, AppConfig } from '../../../../../config/configuration';
@@ -104,7 +104,7 @@ export interface HoldDraft {
  * deadlock; best-available / GA candidates use SKIP LOCKED so competing requests pick different places.
  */
 @Injectable()
-export class ReservationStore implements OnModuleDestroy {
+export class ReservationStore implements OnApplicationShutdown {
   /**
    * A small pool of its own for the hold statements (takeExact, takeGa, freeSeats) — nothing else runs on it:
    * - no knex/tarn acquire and release per statement (measurable CPU per request on the hot path);
@@ -134,7 +134,11 @@ export class ReservationStore implements OnModuleDestroy {
     this.pool.on('error', () => undefined); // an idle client's connection dropped: the pool replaces it on demand
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /**
+   * Closed only after the graceful-shutdown drain (Nest calls onModuleDestroy BEFORE beforeApplicationShutdown, so
+   * closing here would answer every hold during the drain with a 500).
+   */
+  async onApplicationShutdown(): Promise<void> {
     await this.pool.end();
   }
 
