@@ -3,7 +3,7 @@ import { SMTPServer } from 'smtp-server';
 import { runSql } from '../../../src/infrastructure/database/sql';
 import { verifyTicketBarcode } from '../../../src/modules/ticketing/contracts';
 import { camt053, xmllint } from '../../fixtures/escrow/camt053';
-import { TestApp } from '../../support/app-harness';
+import { createIsolatedDatabase, TestApp, uniq } from '../../support/app-harness';
 import { uploadStatement } from '../escrow/escrow-test-kit';
 import { makePlan, setupEvent } from '../sales/sales-fixtures';
 import { decodePdf, ensureBarcodeTools, waitFor } from '../ticketing/ticketing-fixtures';
@@ -17,6 +17,8 @@ import { decodePdf, ensureBarcodeTools, waitFor } from '../ticketing/ticketing-f
 describe('online sale: money first, then the ticket (Sales + Escrow + Ticketing, real HTTPS/SMTP)', () => {
   let t: TestApp;
   let smtp: SMTPServer;
+  // Own database and Redis prefix: another suite's app must not relay our events or run our mail jobs with its config.
+  let db: Awaited<ReturnType<typeof createIsolatedDatabase>>;
   const mails: { to: string; raw: string }[] = [];
 
   beforeAll(async () => {
@@ -35,12 +37,14 @@ describe('online sale: money first, then the ticket (Sales + Escrow + Ticketing,
     });
     await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', r));
     const port = (smtp.server.address() as { port: number }).port;
-    t = await TestApp.start({ TICKETING_SMTP_URL: `smtp://127.0.0.1:${port}`, TICKETING_DELIVERY_SWEEP_MS: '1000' });
+    db = await createIsolatedDatabase();
+    t = await TestApp.start({ DATABASE_URL: db.url, REDIS_KEY_PREFIX: `${process.env.REDIS_KEY_PREFIX}-flows-${uniq()}`, TICKETING_SMTP_URL: `smtp://127.0.0.1:${port}`, TICKETING_DELIVERY_SWEEP_MS: '1000' });
   }, 120_000);
 
   afterAll(async () => {
     await t?.close();
     await new Promise<void>((r) => smtp.close(() => r()));
+    await db?.drop();
   });
 
   it('onlineOrder_hasNoBarcodeNoPdfNoMailUntilTheBankStatementMatches_thenTheMailedQrVerifies', async () => {

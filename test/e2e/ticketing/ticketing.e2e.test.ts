@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { SMTPServer } from 'smtp-server';
 import { runSql } from '../../../src/infrastructure/database/sql';
 import { revocationKey, verifyTicketBarcode } from '../../../src/modules/ticketing/contracts';
-import { TestApp } from '../../support/app-harness';
+import { createIsolatedDatabase, TestApp, uniq } from '../../support/app-harness';
 import { decodePdf, ensureBarcodeTools, orderPaid, pdfText, publish, seatLine, waitFor } from './ticketing-fixtures';
 
 /** Just enough MIME for the test: subject, the text (quoted-printable soft breaks undone) and the PDF attachment. */
@@ -23,6 +23,8 @@ interface Mail {
 describe('ticketing (real HTTPS, PostgreSQL, Redis, SMTP)', () => {
   let t: TestApp;
   let smtp: SMTPServer;
+  // Own database and Redis prefix: another suite's app must not relay our events or run our mail jobs with its config.
+  let db: Awaited<ReturnType<typeof createIsolatedDatabase>>;
   const mails: Mail[] = [];
   let organizer: Awaited<ReturnType<TestApp['createTenant']>>;
   let office: Awaited<ReturnType<TestApp['createTenant']>>;
@@ -46,7 +48,8 @@ describe('ticketing (real HTTPS, PostgreSQL, Redis, SMTP)', () => {
     });
     await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', r));
     const port = (smtp.server.address() as { port: number }).port;
-    t = await TestApp.start({ TICKETING_SMTP_URL: `smtp://127.0.0.1:${port}`, TICKETING_DELIVERY_SWEEP_MS: '1000' });
+    db = await createIsolatedDatabase();
+    t = await TestApp.start({ DATABASE_URL: db.url, REDIS_KEY_PREFIX: `${process.env.REDIS_KEY_PREFIX}-ticketing-${uniq()}`, TICKETING_SMTP_URL: `smtp://127.0.0.1:${port}`, TICKETING_DELIVERY_SWEEP_MS: '1000' });
     organizer = await t.createTenant('organizer', ['organizer-admin']);
     office = await t.createTenant('presale-office', ['presale-clerk']);
     await waitFor('presale office in ticketing directory', async () => (await runSql(t.em(), `select 1 from ticketing.party where organization_id = ?`, [office.organizationId])).length > 0);
@@ -55,6 +58,7 @@ describe('ticketing (real HTTPS, PostgreSQL, Redis, SMTP)', () => {
   afterAll(async () => {
     await t?.close();
     await new Promise<void>((r) => smtp.close(() => r()));
+    await db?.drop();
   });
 
   const trust = async (token = organizer.token) => {
