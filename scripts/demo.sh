@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -f .env ] || { cp .env.example .env; echo "created .env from .env.example"; }
-set -a; . ./.env; set +a
+# .env is read by each process itself (dotenv), not sourced here: values may contain spaces and <>.
 
 npm run -s migrate
 node -r ts-node/register/transpile-only src/main.ts &
