@@ -22,21 +22,16 @@ import { loadTlsMaterial } from '../../src/infrastructure/http/tls-material';
 import { ClientCertEnforcer } from '../../src/modules/security/pki/application/client-cert-enforcer';
 import { BusinessListener } from '../../src/modules/security/pki/infrastructure/business-listener.service';
 import { createCaCertificate, newSerial, signCrl } from '../../src/modules/security/pki/infrastructure/x509-toolkit';
+import { BENCH_ADMIN, BENCH_ARGS, PG_BASE, ROOT, RUN, numberArg } from './support';
 
-const args = process.argv.slice(2);
-const arg = (name: string, def: number) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : def;
-};
+const args = BENCH_ARGS;
+const arg = numberArg;
 const CLIENTS = arg('clients', 16);
 const SECONDS = arg('seconds', 5);
 const ISSUE = arg('issue', 3);
-const ROOT = path.resolve(__dirname, '..', '..');
-const RUN = `${Date.now().toString(36)}_${process.pid}`;
-const PG_BASE = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const DB = `proticket_pkibench_${RUN}`;
 const PREFIX = `pt-pkibench-${RUN}`;
-const ADMIN = { email: 'bench-admin@proticket.local', password: 'bench-admin-password-0123' };
+const ADMIN = BENCH_ADMIN;
 const log = (s: string) => process.stderr.write(`[bench:pki] ${s}\n`);
 const dbUrl = () => {
   const u = new URL(PG_BASE);

@@ -18,12 +18,10 @@ import { Client } from 'pg';
 import { Agent, request } from 'undici';
 import { loadConfig } from '../../config/configuration';
 import { loadTlsMaterial } from '../../src/infrastructure/http/tls-material';
+import { BENCH_ADMIN, BENCH_ARGS, PG_BASE, ROOT, RUN, adminSql, dbUrl, numberArg } from './support';
 
-const args = process.argv.slice(2);
-const arg = (name: string, def: number) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : def;
-};
+const args = BENCH_ARGS;
+const arg = numberArg;
 const INSTANCES = arg('instances', 1);
 const CLIENTS = arg('clients', 64);
 const SECONDS = arg('seconds', 40);
@@ -31,28 +29,12 @@ const PGBENCH_SECONDS = arg('pgbench-seconds', 15);
 const BASE_PORT = arg('port', 18443);
 const KEEP_DB = args.includes('--keep-db');
 const FLOOR_SECONDS = arg('floor-seconds', 5);
-const ROOT = path.resolve(__dirname, '..', '..');
-const RUN = `${Date.now().toString(36)}_${process.pid}`;
-const PG_BASE = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const dbUrl = (name: string) => {
-  const u = new URL(PG_BASE);
-  u.pathname = `/${name}`;
-  return u.toString();
-};
 const BENCH_DB = `proticket_bench_${RUN}`;
 const PGBENCH_DB = `proticket_pgbench_${RUN}`;
-const ADMIN = { email: 'bench-admin@proticket.local', password: 'bench-admin-password-0123' };
+const ADMIN = BENCH_ADMIN;
 const log = (s: string) => process.stderr.write(`[bench] ${s}\n`);
 
-async function admin(sql: string) {
-  const c = new Client({ connectionString: PG_BASE });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
+const admin = adminSql;
 
 const serverCpuUs: number[] = [];
 let serverCpuAtLoadStart: number[] = [];

@@ -24,40 +24,22 @@ import { Agent, request } from 'undici';
 import { loadConfig } from '../../config/configuration';
 import { loadTlsMaterial } from '../../src/infrastructure/http/tls-material';
 import { base45Encode, encodeSignedPart, joinSigned } from '../../src/modules/ticketing/contracts';
+import { BENCH_ADMIN, BENCH_ARGS, PG_BASE, ROOT, RUN, adminSql, dbUrl, numberArg } from './support';
 
-const args = process.argv.slice(2);
-const arg = (name: string, def: number) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : def;
-};
+const args = BENCH_ARGS;
+const arg = numberArg;
 const CLIENTS = arg('clients', 64);
 const SECONDS = arg('seconds', 15);
 const PGBENCH_SECONDS = arg('pgbench-seconds', 15);
 const PORT = arg('port', 18643);
 const INSTANCES = arg('instances', 1);
-const ROOT = path.resolve(__dirname, '..', '..');
-const RUN = `${Date.now().toString(36)}_${process.pid}`;
-const PG_BASE = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const dbUrl = (name: string) => {
-  const u = new URL(PG_BASE);
-  u.pathname = `/${name}`;
-  return u.toString();
-};
 const BENCH_DB = `proticket_scanbench_${RUN}`;
 const PGBENCH_DB = `proticket_scanpg_${RUN}`;
-const ADMIN = { email: 'bench-admin@proticket.local', password: 'bench-admin-password-0123' };
+const ADMIN = BENCH_ADMIN;
 const FEED_WAIT_S = 55;
 const log = (s: string) => process.stderr.write(`[bench:scan] ${s}\n`);
 
-async function admin(sql: string) {
-  const c = new Client({ connectionString: PG_BASE });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
+const admin = adminSql;
 
 function startServer(env: NodeJS.ProcessEnv, port: number): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
