@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { int, z } from './helpers';
 
 const mm = z.number().min(0).max(1000);
@@ -65,6 +66,8 @@ export const ticketingSettings = {
   TICKETING_VALID_AFTER_START_H: int(1, 24 * 365).default(24),
   /** 2D symbology on security stock (print@home always uses QR). */
   TICKETING_STOCK_SYMBOLOGY: z.enum(['datamatrix', 'azteccode', 'qrcode']).default('datamatrix'),
+  /** Worker threads that encode barcodes during print runs and print@home (0 = encode on the event loop). */
+  TICKETING_BARCODE_THREADS: int(0, 64).default(Math.min(8, Math.max(1, availableParallelism()))),
   /** JSON of the A4 sheet layout in millimetres (see DEFAULT_SHEET_LAYOUT). */
   TICKETING_SHEET_LAYOUT: z
     .string()

@@ -12,6 +12,7 @@ import { DEFAULT_SHEET_LAYOUT } from '../../config/sections/ticketing';
 import { base45Encode, encodeSignedPart, joinSigned, verifyTicketBarcode } from '../../src/modules/ticketing/contracts';
 import { ticketText } from '../../src/modules/ticketing/domain/ticket-text';
 import { renderHomeTickets, renderStockSheets } from '../../src/modules/ticketing/infrastructure/pdf/ticket-pdf';
+import { encodeMatrix } from '../../src/modules/ticketing/infrastructure/pdf/vector-barcode';
 
 async function main() {
   const { publicKey, privateKey } = generateKeyPairSync('ed25519');
@@ -28,8 +29,8 @@ async function main() {
   });
   const dir = mkdtempSync(path.join(tmpdir(), 'pt-samples-'));
   const out = path.resolve('docs/modules');
-  const { pdf: sheet } = await renderStockSheets(tickets, DEFAULT_SHEET_LAYOUT, 'datamatrix');
-  const home = await renderHomeTickets(tickets.slice(0, 1));
+  const { pdf: sheet } = await renderStockSheets(tickets, DEFAULT_SHEET_LAYOUT, 'datamatrix', async (s, t) => encodeMatrix(s, t));
+  const home = await renderHomeTickets(tickets.slice(0, 1), async (s, t) => encodeMatrix(s, t));
   for (const [name, pdf, decode] of [
     ['ticketing-sheet', sheet, (f: string) => execFileSync('dmtxread', ['-n', '-N', '3', f], { encoding: 'latin1' })],
     ['ticketing-home', home, (f: string) => execFileSync('zbarimg', ['-q', '--raw', f], { encoding: 'latin1' })],

@@ -88,7 +88,7 @@ async function baseline(codes: string[], mode: 'vector' | 'png'): Promise<number
 async function jobPath(): Promise<{ tps: number; pages: number; pdfBytes: number; bindS: number; totalS: number }> {
   // own Redis prefix (empty queues); the ticketing sweep is slowed down so it cannot slip another stalled run of the
   // development database onto the printing queue in front of the measured one
-  const env = { ...process.env, LOG_LEVEL: 'silent', WORKERS_IN_PROCESS: 'true', REDIS_KEY_PREFIX: `pt-bench-${process.pid}`, HTTP_PORT: '0', TICKETING_DELIVERY_SWEEP_MS: '3600000' };
+  const env = { ...process.env, LOG_LEVEL: 'silent', WORKERS_IN_PROCESS: 'true', REDIS_KEY_PREFIX: `pt-bench-${process.pid}`, HTTP_PORT: '0', TICKETING_DELIVERY_SWEEP_MS: '3600000', BACKUP_SCHEDULE: 'off' };
   execFileSync(process.execPath, ['-r', 'ts-node/register/transpile-only', 'scripts/migrate.ts'], { env, stdio: 'ignore' });
   const config = loadConfig(env);
   const app = await NestFactory.createApplicationContext(AppModule.forRoot(config), { logger: false });

@@ -15,6 +15,7 @@ import { TrustQuery } from './application/trust/trust.query';
 import { TICKETING_TRUST } from './contracts/ticketing-trust.port';
 import { DownloadLinks } from './infrastructure/delivery/download-links';
 import { LinkOnlyDelivery, SmtpDelivery } from './infrastructure/delivery/smtp-delivery';
+import { BarcodeEncoder } from './infrastructure/pdf/barcode-encoder';
 import { SigningKeyStore } from './infrastructure/signing-key-store';
 import { TicketingCrypto } from './infrastructure/ticketing-crypto';
 
@@ -37,6 +38,7 @@ import { TicketingCrypto } from './infrastructure/ticketing-crypto';
     TicketQuery,
     TrustQuery,
     DownloadLinks,
+    BarcodeEncoder,
     { provide: TICKETING_TRUST, useExisting: TrustQuery },
     {
       provide: DELIVERY,

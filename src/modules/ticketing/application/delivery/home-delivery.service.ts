@@ -7,6 +7,7 @@ import { DomainError } from '../../../../shared-kernel/domain-error';
 import type { Principal } from '../../../../shared-kernel/roles';
 import { ticketText } from '../../domain/ticket-text';
 import { DownloadLinks } from '../../infrastructure/delivery/download-links';
+import { BarcodeEncoder } from '../../infrastructure/pdf/barcode-encoder';
 import { renderHomeTickets } from '../../infrastructure/pdf/ticket-pdf';
 import { BarcodeIssuer } from '../barcodes/barcode-issuer';
 import { PRINTABLE_COLUMNS, PrintableRow, toPrintable } from '../printing/ticket-rows';
@@ -26,6 +27,7 @@ export class HomeDeliveryService {
     private readonly links: DownloadLinks,
     private readonly jobs: JobQueue,
     @Inject(DELIVERY) private readonly delivery: Delivery,
+    private readonly encoder: BarcodeEncoder,
   ) {}
 
   private em(): EntityManager {
@@ -59,7 +61,9 @@ export class HomeDeliveryService {
         [tickets.map((t) => t.ticket_id)],
       );
       const codeOf = new Map(codes.map((c) => [c.ticket_id, this.issuer.openCode(c.id, c.code_enc)]));
-      const pdf = await renderHomeTickets(tickets.map((t) => ({ ticketId: t.ticket_id, text: ticketText(toPrintable(t)), code: codeOf.get(t.ticket_id)! })));
+      const pdf = await renderHomeTickets(tickets.map((t) => ({ ticketId: t.ticket_id, text: ticketText(toPrintable(t)), code: codeOf.get(t.ticket_id)! })),
+        (symbology, text) => this.encoder.encode(symbology, text),
+      );
       await runSql(em, `update ticketing.home_delivery set pdf = ?, attempts = attempts + 1 where id = ?`, [pdf, deliveryId]);
       return { ...d, pdf };
     });

@@ -8,6 +8,7 @@ import { DomainError } from '../../../../shared-kernel/domain-error';
 import { newId } from '../../../../shared-kernel/ids';
 import type { Principal } from '../../../../shared-kernel/roles';
 import { ticketText } from '../../domain/ticket-text';
+import { BarcodeEncoder } from '../../infrastructure/pdf/barcode-encoder';
 import { renderStockSheets } from '../../infrastructure/pdf/ticket-pdf';
 import { BarcodeIssuer } from '../barcodes/barcode-issuer';
 import { scopeOf } from '../scope';
@@ -55,6 +56,7 @@ export class PrintRunService {
     private readonly orm: MikroORM,
     private readonly issuer: BarcodeIssuer,
     private readonly jobs: JobQueue,
+    private readonly encoder: BarcodeEncoder,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -237,6 +239,7 @@ export class PrintRunService {
       rows.map((r) => ({ text: ticketText(toPrintable(r)), serial: r.blank_serial, code: this.issuer.openCode(r.barcode_id, r.code_enc) })),
       this.config.TICKETING_SHEET_LAYOUT,
       (rows[0]?.symbology ?? this.config.TICKETING_STOCK_SYMBOLOGY) as never,
+      (symbology, text) => this.encoder.encode(symbology, text),
       async (done) => {
         if (done - lastReport >= 60 || done === total) {
           lastReport = done;

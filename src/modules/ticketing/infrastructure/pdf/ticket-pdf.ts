@@ -1,7 +1,7 @@
 import PDFDocument from 'pdfkit';
 import type { SheetLayout } from '../../../../../config/sections/ticketing';
 import type { TicketText } from '../../domain/ticket-text';
-import { drawMatrix, encodeMatrix, Symbology } from './vector-barcode';
+import { drawMatrix, ModuleMatrix, Symbology } from './vector-barcode';
 
 const MM = 72 / 25.4;
 
@@ -38,6 +38,31 @@ function fit(doc: Doc, text: string, width: number): string {
 
 const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
 
+/** Encodes one barcode text into its module matrix (BarcodeEncoder: worker threads, or in-process). */
+export type Encode = (symbology: Symbology, text: string) => Promise<ModuleMatrix>;
+
+/**
+ * Keeps up to `ahead` encodings in flight in front of the one being drawn, so the encoder threads are busy while
+ * this thread lays out text and paths. take(i) must be called for i = 0, 1, 2, … in order.
+ */
+function prefetch(texts: string[], symbology: Symbology, encode: Encode, ahead = 24): (i: number) => Promise<ModuleMatrix> {
+  const pending = new Map<number, Promise<ModuleMatrix>>();
+  let next = 0;
+  const fill = (upTo: number) => {
+    for (; next < texts.length && next <= upTo; next++) {
+      const p = encode(symbology, texts[next]);
+      p.catch(() => undefined); // a failure surfaces when that index is taken, not as an unhandled rejection
+      pending.set(next, p);
+    }
+  };
+  return (i) => {
+    fill(i + ahead);
+    const p = pending.get(i)!;
+    pending.delete(i);
+    return p;
+  };
+}
+
 /**
  * Security stock: A4 sheets, each carrying `layout.blanks.length` blanks (three by default). Blank i of a sheet gets
  * ticket i; text fields and the barcode are placed relative to the blank's corner, in millimetres from the layout.
@@ -48,8 +73,10 @@ export async function renderStockSheets(
   tickets: StockTicket[],
   layout: SheetLayout,
   symbology: Symbology,
+  encode: Encode,
   onSheet?: (ticketsDone: number) => Promise<void> | void,
 ): Promise<{ pdf: Buffer; pages: number }> {
+  const matrixOf = prefetch(tickets.map((t) => t.code), symbology, encode);
   const doc = new PDFDocument({ size: [layout.pageWidthMm * MM, layout.pageHeightMm * MM], margin: 0, autoFirstPage: false, compress: true, info: { Title: 'ProTicket security stock', Producer: 'ProTicket' } });
   const done = collect(doc);
   const perSheet = layout.blanks.length;
@@ -78,7 +105,7 @@ export async function renderStockSheets(
       put('order', t.text.order);
       put('serial', `Nr. ${t.serial}`);
       const bc = layout.barcode;
-      drawMatrix(doc, encodeMatrix(symbology, t.code), bx + bc.xMm * MM, by + bc.yMm * MM, bc.sizeMm * MM, 1);
+      drawMatrix(doc, await matrixOf(i + j), bx + bc.xMm * MM, by + bc.yMm * MM, bc.sizeMm * MM, 1);
     }
     await onSheet?.(Math.min(i + perSheet, tickets.length));
     await yieldToLoop();
@@ -88,17 +115,18 @@ export async function renderStockSheets(
 }
 
 /** Print@home: one A4 page per ticket with a large QR code (scanned from paper or from a phone screen). */
-export async function renderHomeTickets(tickets: HomeTicket[]): Promise<Buffer> {
+export async function renderHomeTickets(tickets: HomeTicket[], encode: Encode): Promise<Buffer> {
+  const matrixOf = prefetch(tickets.map((t) => t.code), 'qrcode', encode);
   const doc = new PDFDocument({ size: 'A4', margin: 0, autoFirstPage: false, info: { Title: 'ProTicket print@home', Producer: 'ProTicket' } });
   const done = collect(doc);
-  for (const t of tickets) {
+  for (const [i, t] of tickets.entries()) {
     doc.addPage();
     const x = 20 * MM;
     doc.font('Helvetica-Bold').fontSize(22).text(t.text.event, x, 20 * MM, { width: 170 * MM });
     doc.font('Helvetica').fontSize(13).text(t.text.date, x, 34 * MM).text(t.text.venue, x, 41 * MM);
     doc.font('Helvetica-Bold').fontSize(16).text(t.text.place, x, 54 * MM, { width: 170 * MM });
     doc.font('Helvetica').fontSize(12).text(t.text.category, x, 64 * MM).text(t.text.price, x, 71 * MM).text(t.text.order, x, 78 * MM);
-    drawMatrix(doc, encodeMatrix('qrcode', t.code), 55 * MM, 95 * MM, 100 * MM, 4);
+    drawMatrix(doc, await matrixOf(i), 55 * MM, 95 * MM, 100 * MM, 4);
     doc
       .fontSize(9)
       .text(`Ticket ${t.ticketId}`, x, 205 * MM)
