@@ -45,6 +45,31 @@ interface RecordRow {
 
 const MAX_BARCODE = 1024;
 
+/** One scan as `access_control.record_scans` reads it (JSON). */
+interface ScanParams {
+  device: string;
+  tokenHash: string | null;
+  scanId: string;
+  event: string;
+  gate: string;
+  direction: string;
+  mode: 'online' | 'offline';
+  ticket: string | null;
+  issue: number | null;
+  pre: string;
+  local: string | null;
+  deviceTime: string;
+  detail: object | null;
+}
+
+interface QueuedScan {
+  params: ScanParams;
+  resolve: (r: RecordRow) => void;
+  reject: (e: unknown) => void;
+}
+
+const cmp = (a: string | null, b: string | null) => (a === b ? 0 : a === null ? -1 : b === null ? 1 : a < b ? -1 : 1);
+
 /**
  * Scans: the online hot path (one signature check in process, one SQL round trip that holds the invariants) and the
  * offline upload (the same statement per scan, replayed in device-time order, conflicts recorded).
@@ -87,7 +112,7 @@ export class ScanService {
         continue;
       }
       const local = await this.precheck(event, gate, s.barcode, s.deviceTime);
-      const r = await this.call(device, event, s, local, 'offline', s.localVerdict);
+      const r = await this.recordOne(device, event, s, local, s.localVerdict);
       results.push({ scanId: s.scanId, verdict: r.verdict, serverVerdict: r.server_verdict, replay: r.replay, conflict: r.conflict });
     }
     this.notifier.changed(eventId);
@@ -124,7 +149,7 @@ export class ScanService {
   }
 
   private async record(device: DeviceRecord, event: EventRecord, input: ScanInput, local: LocalDecision, mode: 'online', localVerdict: null): Promise<ScanResult> {
-    const r = await this.call(device, event, input, local, mode, localVerdict);
+    const r = await this.recordBatched(device, event, input, local);
     if (r.server_verdict === 'admitted' || r.server_verdict === 'exited') this.notifier.changed(event.eventId);
     const verdict = r.verdict as ScanVerdict;
     const result: ScanResult = { verdict };
@@ -136,41 +161,110 @@ export class ScanService {
     return result;
   }
 
-  private async call(device: DeviceRecord, event: EventRecord, input: ScanInput, local: LocalDecision, mode: 'online' | 'offline', localVerdict: string | null): Promise<RecordRow> {
-    const pre = local.verdict === 'admitted' ? 'valid' : local.verdict;
-    const detail = local.ticket ? null : { barcodeLength: input.barcode.length };
-    const params = [
-      device.id,
-      device.tokenHash,
-      input.scanId,
-      event.eventId,
-      input.gateId,
-      input.direction ?? 'in',
-      mode,
-      local.ticket?.ticketId ?? null,
-      local.ticket?.issue ?? null,
-      pre,
-      localVerdict,
-      input.deviceTime,
-      detail ? JSON.stringify(detail) : null,
-    ];
+  /**
+   * Online scans are group-committed: scans of one event that arrive while a batch statement is in flight go out
+   * together as the next one (`access_control.record_scans`: one round trip, one commit). One batch in flight per
+   * event and process; without concurrency a batch is a single scan and nothing waits.
+   */
+  private recordBatched(device: DeviceRecord, event: EventRecord, input: ScanInput, local: LocalDecision): Promise<RecordRow> {
+    return new Promise<RecordRow>((resolve, reject) => {
+      let lane = this.lanes.get(event.eventId);
+      if (!lane) {
+        lane = { busy: false, queue: [] };
+        this.lanes.set(event.eventId, lane);
+      }
+      lane.queue.push({ params: this.scanParams(device, event, input, local, 'online', null), resolve, reject });
+      if (!lane.busy) void this.drain(event.eventId, lane);
+    });
+  }
+
+  static readonly BATCH_MAX = 48;
+  private readonly lanes = new Map<string, { busy: boolean; queue: QueuedScan[] }>();
+
+  private async drain(eventId: string, lane: { busy: boolean; queue: QueuedScan[] }): Promise<void> {
+    lane.busy = true;
+    try {
+      while (lane.queue.length) {
+        const batch: QueuedScan[] = [];
+        const rest: QueuedScan[] = [];
+        const seen = new Set<string>();
+        for (const q of lane.queue) {
+          // a retry of a scan id already in this batch waits for the next one (it is then answered as a replay)
+          const key = `${q.params.device}|${q.params.scanId}`;
+          if (batch.length < ScanService.BATCH_MAX && !seen.has(key)) {
+            seen.add(key);
+            batch.push(q);
+          } else rest.push(q);
+        }
+        lane.queue = rest;
+        // presence rows are locked in ticket order in every batch (no deadlock between concurrent batches)
+        const ordered = batch.map((q, i) => ({ q, i })).sort((a, b) => cmp(a.q.params.ticket, b.q.params.ticket) || a.i - b.i);
+        try {
+          const rows = await this.recordScans(ordered.map((o) => o.q.params));
+          ordered.forEach((o, k) => {
+            try {
+              o.q.resolve(this.unlessRevoked(rows[k]));
+            } catch (e) {
+              o.q.reject(e);
+            }
+          });
+        } catch (e) {
+          for (const o of ordered) o.q.reject(e);
+        }
+      }
+    } finally {
+      lane.busy = false;
+      if (this.lanes.get(eventId) === lane && !lane.queue.length) this.lanes.delete(eventId);
+    }
+  }
+
+  private async recordScans(scans: ScanParams[]): Promise<RecordRow[]> {
     for (let attempt = 0; ; attempt++) {
       try {
-        const [row] = await runSql<RecordRow>(
-          this.dir.em(),
-          `select * from access_control.record_scan(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb)`,
-          params,
-        );
-        if (row.verdict === 'device-revoked') {
-          this.dir.forgetDevices();
-          throw new DomainError('ACCESS_CONTROL.DEVICE_UNAUTHENTICATED', 'unknown or revoked scanner device', 'unauthenticated');
-        }
-        return row;
+        const rows = await runSql<RecordRow & { idx: number }>(this.dir.em(), `select * from access_control.record_scans(?::jsonb)`, [JSON.stringify(scans)]);
+        const out: RecordRow[] = [];
+        for (const r of rows) out[r.idx] = r;
+        return out;
       } catch (e) {
-        // The same device scan id is being recorded by a concurrent retry: read its verdict on the next attempt.
-        if ((e as { code?: string }).code === 'AC409' && attempt < 3) continue;
+        // 'AC409': a concurrent duplicate of a device scan id; '40P01': deadlock with another instance's batch. The
+        // batch was rolled back as a whole: run it again (the duplicate is then a replay).
+        const code = (e as { code?: string }).code;
+        if ((code === 'AC409' || code === '40P01') && attempt < 3) continue;
         throw e;
       }
     }
+  }
+
+  private scanParams(device: DeviceRecord, event: EventRecord, input: ScanInput, local: LocalDecision, mode: 'online' | 'offline', localVerdict: string | null): ScanParams {
+    return {
+      device: device.id,
+      tokenHash: device.tokenHash ? device.tokenHash.toString('hex') : null,
+      scanId: input.scanId,
+      event: event.eventId,
+      gate: input.gateId!,
+      direction: input.direction ?? 'in',
+      mode,
+      ticket: local.ticket?.ticketId ?? null,
+      issue: local.ticket?.issue ?? null,
+      pre: local.verdict === 'admitted' ? 'valid' : local.verdict,
+      local: localVerdict,
+      deviceTime: input.deviceTime.toISOString(),
+      detail: local.ticket ? null : { barcodeLength: input.barcode.length },
+    };
+  }
+
+  /** Offline uploads: one scan per statement, in device-time order (the batch function with one element). */
+  private async recordOne(device: DeviceRecord, event: EventRecord, input: ScanInput, local: LocalDecision, localVerdict: string): Promise<RecordRow> {
+    const [row] = await this.recordScans([this.scanParams(device, event, input, local, 'offline', localVerdict)]);
+    return this.unlessRevoked(row);
+  }
+
+  private unlessRevoked(row: RecordRow | undefined): RecordRow {
+    if (!row) throw new Error('record_scans returned no row for a scan');
+    if (row.verdict === 'device-revoked') {
+      this.dir.forgetDevices();
+      throw new DomainError('ACCESS_CONTROL.DEVICE_UNAUTHENTICATED', 'unknown or revoked scanner device', 'unauthenticated');
+    }
+    return row;
   }
 }
