@@ -4,6 +4,7 @@ import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import path from 'node:path';
 import { AppConfig } from '../../../config/configuration';
 import { ALL_ENTITIES } from './entities';
+import { ProTicketPostgreSqlDriver } from './iso-timestamp-driver';
 
 const compiled = __filename.endsWith('.js');
 const root = path.resolve(__dirname, '..', '..', '..');
@@ -14,7 +15,7 @@ const root = path.resolve(__dirname, '..', '..', '..');
  */
 export function mikroOrmOptions(config: Pick<AppConfig, 'DATABASE_URL' | 'DATABASE_POOL_MAX'>): Options<PostgreSqlDriver> {
   return {
-    driver: PostgreSqlDriver,
+    driver: ProTicketPostgreSqlDriver,
     clientUrl: config.DATABASE_URL,
     entities: ALL_ENTITIES,
     pool: { min: 0, max: config.DATABASE_POOL_MAX, idleTimeoutMillis: 30_000, acquireTimeoutMillis: 5_000 },
