@@ -11,11 +11,13 @@ import { mikroOrmOptions } from './mikro-orm.config';
  * on a pool of their own and fork explicitly where they need an EM. With `allowGlobalContext: false`, a handler here
  * that used the request-scoped EM by mistake fails loudly instead of silently sharing an identity map.
  * - Sales: the three public reservation commands of the online shop (ReservationStore, EventContextResolver).
+ * - Access Control: the online scan (ScanService, AccessDirectory: SQL on a long-lived fork).
  */
 export const ROUTES_WITHOUT_REQUEST_CONTEXT: RouteInfo[] = [
   { path: 'shop/events/:eventId/holds/seats', method: RequestMethod.POST },
   { path: 'shop/events/:eventId/holds/best-available', method: RequestMethod.POST },
   { path: 'shop/events/:eventId/holds/quantity', method: RequestMethod.POST },
+  { path: 'access-control/scanner/scans', method: RequestMethod.POST },
 ];
 
 /** MikroORM on PostgreSQL with a request-scoped entity manager (RequestContext middleware for every other route). */

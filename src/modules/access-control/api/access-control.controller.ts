@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post, Put, Query, Req, Res } from '@nestjs/common';
 import {
   ApiBearerAuth,
+  ApiBody,
   ApiCreatedResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
@@ -31,6 +32,7 @@ import {
   ScanRequest,
   ScanResponse,
 } from './access-control.dto';
+import { ScanBody } from './scan-body';
 
 /**
  * The scanner hot routes answer machine clients, not browsers: the browser-only headers the global hook sets (HSTS,
@@ -147,7 +149,11 @@ export class ScannerController {
   @DeviceCredential()
   @HttpCode(200)
   @ApiOkResponse({ type: ScanResponse })
-  async scan(@Headers('authorization') auth: string, @Body() body: ScanRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<ScanResponse> {
+  @ApiBody({ type: ScanRequest })
+  // Validated by the hand-written ScanBody pipe (same rules and 400 as ScanRequest); the parameter type `object` makes
+  // the global class-validator pipe pass it through.
+  async scan(@Headers('authorization') auth: string, @Body(new ScanBody()) input: object, @Res({ passthrough: true }) reply: FastifyReply): Promise<ScanResponse> {
+    const body = input as ScanRequest;
     const device = await this.dir.authenticate(auth);
     const now = new Date();
     leanHeaders(reply);

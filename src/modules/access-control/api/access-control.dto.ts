@@ -61,7 +61,7 @@ export class EnrolRequest {
   code!: string;
 }
 
-const SCAN_ID = /^[\x21-\x7e]{1,100}$/;
+export const SCAN_ID = /^[\x21-\x7e]{1,100}$/;
 
 export class ScanRequest {
   @ApiProperty({ description: 'the scanned barcode content (Base45 text)', maxLength: 1024 })

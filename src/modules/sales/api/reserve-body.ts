@@ -1,5 +1,5 @@
 import { PipeTransform } from '@nestjs/common';
-import { DomainError } from '../../../shared-kernel/domain-error';
+import { BodyIssue, failValidation, objectBody, UUID_PATTERN as UUID, uuidField } from '../../../infrastructure/http/body-checks';
 import { ReserveBestAvailableRequest, ReserveQuantityRequest, ReserveSeatsRequest } from './sales.dto';
 
 /**
@@ -8,29 +8,12 @@ import { ReserveBestAvailableRequest, ReserveQuantityRequest, ReserveSeatsReques
  * same behaviour as the global ValidationPipe — unknown fields refused, 400 REQUEST.VALIDATION_FAILED listing
  * `{ field, message }` with class-validator's wording — but without class-transformer/class-validator's per-request
  * metadata walk. The routes declare their @Body() as `object`, which the global pipe passes through untouched, and
- * use these pipes instead. Keep them in step with the DTOs (sales-flows e2e covers the 400 cases).
+ * use these pipes instead. Keep them in step with the DTOs (sales-flows e2e covers the 400 cases). Shared building
+ * blocks: infrastructure/http/body-checks.ts.
  */
-type Issue = { field: string; message: string };
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-function fail(errors: Issue[]): never {
-  throw new DomainError('REQUEST.VALIDATION_FAILED', errors.map((e) => `${e.field}: ${e.message}`).join('; ') || 'invalid request', 'validation', { errors });
-}
-
-function objectBody(value: unknown, allowed: readonly string[], errors: Issue[]): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    fail([{ field: '', message: 'an unknown value was passed to the validate function' }]);
-  }
-  const body = value as Record<string, unknown>;
-  for (const k of Object.keys(body)) if (!allowed.includes(k)) errors.push({ field: k, message: `property ${k} should not exist` });
-  return body;
-}
-
-function uuid(body: Record<string, unknown>, field: string, errors: Issue[]): string {
-  const v = body[field];
-  if (typeof v !== 'string' || !UUID.test(v)) errors.push({ field, message: `${field} must be a UUID` });
-  return v as string;
-}
+type Issue = BodyIssue;
+const fail = failValidation;
+const uuid = uuidField;
 
 function int(body: Record<string, unknown>, field: string, errors: Issue[]): number {
   const v = body[field];
