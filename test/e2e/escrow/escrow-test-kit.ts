@@ -4,6 +4,7 @@ import { runSql } from '../../../src/infrastructure/database/sql';
 import { integrationEvent, Outbox } from '../../../src/infrastructure/messaging/outbox';
 import type { OrderPaid, OrderPlaced, OrderLineDto, SalesChannelKind } from '../../../src/modules/sales/contracts';
 import { TestApp, uniq } from '../../support/app-harness';
+import { waitFor as poll } from '../../support/wait';
 
 /** Plays Sales' part in escrow tests: writes Sales' integration events to the outbox, as Sales would. */
 export class SalesSimulator {
@@ -66,15 +67,7 @@ export class SalesSimulator {
   }
 }
 
-export async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 15000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+export const waitFor = <T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 15000): Promise<T> => poll(what, fn, timeoutMs, 50);
 
 export const sql = <T = Record<string, any>>(t: TestApp, q: string, params: unknown[] = []) => runSql<T>(t.em(), q, params);
 

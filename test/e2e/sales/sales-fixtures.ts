@@ -1,5 +1,6 @@
 import { runSql } from '../../../src/infrastructure/database/sql';
 import { TestApp, uniq } from '../../support/app-harness';
+import { waitFor as poll } from '../../support/wait';
 
 /** A rectangular plan: blocks × rows × seats, category A for the front half of rows, B for the rest; optional GA. */
 export function makePlan(opts: { blocks?: number; rows: number; seats: number; ga?: number; aisleAfter?: number }) {
@@ -114,15 +115,7 @@ export async function dbInvariants(t: TestApp, eventId: string) {
   return { ...c, holdMismatch: holdMismatch.length, orderMismatch: orderMismatch.length, doubleSold: doubleSold.length };
 }
 
-export async function waitFor<T>(fn: () => Promise<T | null | undefined | false>, ms = 15000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > until) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+export const waitFor = <T>(fn: () => Promise<T | null | undefined | false>, ms = 15000): Promise<T> => poll('a condition', fn, ms);
 
 /** Sales learns about organizations from security.OrganizationRegistered: wait until the party directory has it. */
 export function waitForParty(t: TestApp, organizationId: string) {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import tls from 'node:tls';
 import { Agent, request as undiciRequest } from 'undici';
 import type { HttpResult, TestApp } from '../../support/app-harness';
+import { waitFor as poll } from '../../support/wait';
 
 export interface ClientCredentials {
   pfx: Buffer;
@@ -148,14 +149,7 @@ export async function expectHandshakeRefused(p: Promise<unknown>): Promise<strin
   throw new Error('the request succeeded, expected the handshake to be refused');
 }
 
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 15_000, everyMs = 200): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
+export const waitFor = <T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 15_000, everyMs = 200): Promise<T> =>
+  poll(what, fn, timeoutMs, everyMs);
 
 export const strongPassword = () => `P12-pass-${Math.random().toString(36).slice(2, 10)}9`;

@@ -7,6 +7,7 @@ import { Outbox } from '../../../src/infrastructure/messaging/outbox';
 import type { IntegrationEvent } from '../../../src/shared-kernel/integration-event';
 import type { OrderLineDto, OrderPaid } from '../../../src/modules/sales/contracts';
 import type { TestApp } from '../../support/app-harness';
+import { waitFor as poll } from '../../support/wait';
 
 /** Debian tools the ticketing e2e tests decode with; installed on a fresh CI machine if missing. */
 export function ensureBarcodeTools(): void {
@@ -46,15 +47,7 @@ export function pdfText(pdf: Buffer): string {
   return execFileSync('pdftotext', ['-layout', path.join(dir, 'in.pdf'), '-'], { encoding: 'utf8' });
 }
 
-export async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 30000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+export const waitFor = <T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 30000): Promise<T> => poll(what, fn, timeoutMs);
 
 export async function publish(t: TestApp, ...events: IntegrationEvent[]): Promise<void> {
   await t.em().transactional((em) => t.app.get(Outbox).append(em, ...events));
