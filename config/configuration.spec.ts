@@ -26,4 +26,13 @@ describe('loadConfig', () => {
   it('loadConfig_withWeakArgon2_refuses', () => {
     expect(() => loadConfig({ ARGON2_MEMORY_KIB: '1024' })).toThrow(/ARGON2_MEMORY_KIB/);
   });
+
+  it('trustedProxiesAndPublicRateLimit_parseAndNameBadValues', () => {
+    const c = loadConfig({ TRUSTED_PROXIES: '10.0.0.0/8, 192.168.1.10,fd00::/8' });
+    expect(c.TRUSTED_PROXIES).toEqual(['10.0.0.0/8', '192.168.1.10', 'fd00::/8']);
+    expect(loadConfig({}).TRUSTED_PROXIES).toEqual(['127.0.0.1', '::1']);
+    expect(loadConfig({}).RATE_LIMIT_PUBLIC_WRITES_PER_MIN).toBe(60);
+    expect(() => loadConfig({ TRUSTED_PROXIES: 'loadbalancer.local' })).toThrow(/TRUSTED_PROXIES/);
+    expect(() => loadConfig({ RATE_LIMIT_PUBLIC_WRITES_PER_MIN: '-1' })).toThrow(/RATE_LIMIT_PUBLIC_WRITES_PER_MIN/);
+  });
 });

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { bool, int } from './sections/helpers';
 import { accessControlSettings } from './sections/access-control';
@@ -24,6 +25,20 @@ const schema = z
     TLS_DEV_DIR: z.string().min(1).default('var/tls'),
     HSTS_MAX_AGE_S: int(0, 63072000).default(31536000),
     BODY_LIMIT_BYTES: int(1024, 64 * 1024 * 1024).default(1024 * 1024),
+    /**
+     * Anonymous write routes (storefront holds and orders, card checkout, scanner enrolment): requests per client
+     * address and minute, per route group, counted in Redis across instances (@fastify/rate-limit). 0 = off.
+     */
+    RATE_LIMIT_PUBLIC_WRITES_PER_MIN: int(0, 1_000_000).default(60),
+    /**
+     * Comma-separated addresses or CIDR ranges of the reverse proxies / load balancers in front of the service: only
+     * from these is X-Forwarded-For believed (client address for login throttling, rate limits, audit).
+     */
+    TRUSTED_PROXIES: z
+      .string()
+      .default('127.0.0.1,::1')
+      .transform((v) => v.split(',').map((x) => x.trim()).filter(Boolean))
+      .refine((list) => list.every((x) => isIP(x.split('/')[0]) !== 0), 'must be comma-separated IP addresses or CIDR ranges'),
     DATABASE_URL: z
       .string()
       .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')

@@ -21,6 +21,9 @@ export default async function globalSetup(): Promise<void> {
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     SHUTDOWN_DRAIN_MS: '0',
     OUTBOX_POLL_MS: '50',
+    // every suite calls from 127.0.0.1: the public rate limit stays on (plugin, Redis) but far above any suite's pace;
+    // test/e2e/foundation/rate-limit.e2e.test.ts checks the limit itself with a low one
+    RATE_LIMIT_PUBLIC_WRITES_PER_MIN: process.env.RATE_LIMIT_PUBLIC_WRITES_PER_MIN ?? '1000000',
   };
   // In a child process: MikroORM.init inside jest's global setup poisons the workers' metadata (mikro-orm#3783).
   execFileSync(process.execPath, ['-r', 'ts-node/register/transpile-only', 'scripts/migrate.ts'], {

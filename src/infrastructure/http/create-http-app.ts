@@ -10,6 +10,8 @@ import { ProblemDetailsFilter } from './problem.filter';
 import { TlsMaterial } from './tls-material';
 import { BSI_TLS_POLICY } from './tls-policy';
 import { createValidationPipe } from './validation';
+import { REDIS } from '../redis/redis.module';
+import { registerPublicRateLimit } from './rate-limit';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -22,7 +24,7 @@ export async function createHttpApp(rootModule: DynamicModule, config: AppConfig
   const adapter = new FastifyAdapter({
     https: { key: tls.key, cert: tls.cert, ...BSI_TLS_POLICY },
     bodyLimit: config.BODY_LIMIT_BYTES,
-    trustProxy: ['127.0.0.1', '::1'],
+    trustProxy: config.TRUSTED_PROXIES,
     forceCloseConnections: 'idle',
     return503OnClosing: true,
     keepAliveTimeout: 65_000,
@@ -37,6 +39,7 @@ export async function createHttpApp(rootModule: DynamicModule, config: AppConfig
   app.useLogger(app.get(Logger));
 
   const fastify = app.getHttpAdapter().getInstance();
+  await registerPublicRateLimit(fastify, app.get(REDIS), config.REDIS_KEY_PREFIX, config.RATE_LIMIT_PUBLIC_WRITES_PER_MIN);
   const hsts = `max-age=${config.HSTS_MAX_AGE_S}; includeSubDomains`;
   fastify.addHook('onRequest', async (req, reply) => {
     req.raw.headers['x-request-id'] = req.id;

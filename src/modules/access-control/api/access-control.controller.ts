@@ -33,6 +33,8 @@ import {
   ScanResponse,
 } from './access-control.dto';
 import { ScanBody } from './scan-body';
+import { RouteConfig } from '@nestjs/platform-fastify';
+import { PUBLIC_WRITE_RATE_LIMIT } from '../../../infrastructure/http/rate-limit';
 
 /**
  * The scanner hot routes answer machine clients, not browsers: the browser-only headers the global hook sets (HSTS,
@@ -131,6 +133,7 @@ export class ScannerController {
   ) {}
 
   @Post('enrol')
+  @RouteConfig(PUBLIC_WRITE_RATE_LIMIT)
   @Public()
   @HttpCode(200)
   @ApiOkResponse({ description: 'the device credential (shown once): send it as `Authorization: Bearer acd_…`' })

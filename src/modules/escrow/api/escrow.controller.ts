@@ -46,6 +46,8 @@ import {
   SettlementRequest,
   StatementUploadQuery,
 } from './escrow.dto';
+import { RouteConfig } from '@nestjs/platform-fastify';
+import { PUBLIC_WRITE_RATE_LIMIT } from '../../../infrastructure/http/rate-limit';
 
 const uuid = new ParseUUIDPipe({ exceptionFactory: () => DomainError.notFound('ESCROW.NOT_FOUND', 'object') });
 const isAdmin = (p: Principal) => p.roles.includes('platform-admin');
@@ -287,6 +289,7 @@ export class CardPaymentController {
   ) {}
 
   @Post('card/checkouts')
+  @RouteConfig(PUBLIC_WRITE_RATE_LIMIT)
   @Public()
   @ApiOperation({ summary: 'Start a card payment for an order awaiting payment (order number + RF reference as proof)' })
   checkout(@Body() b: CardCheckoutRequest) {

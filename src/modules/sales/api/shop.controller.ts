@@ -11,6 +11,8 @@ import { SalesActor } from '../application/sales-actor';
 import { ReserveBestAvailableBody, ReserveQuantityBody, ReserveSeatsBody } from './reserve-body';
 import { uuidParam } from './sales-admin.controller';
 import { PlaceOrderRequest, ReserveBestAvailableRequest, ReserveQuantityRequest, ReserveSeatsRequest } from './sales.dto';
+import { RouteConfig } from '@nestjs/platform-fastify';
+import { PUBLIC_WRITE_RATE_LIMIT } from '../../../infrastructure/http/rate-limit';
 
 const CUSTOMER: SalesActor = { kind: 'customer' };
 const HOLD_TOKEN = { name: 'X-Hold-Token', required: true, description: 'the holdToken returned when the hold was made' };
@@ -52,6 +54,7 @@ export class ShopController {
   }
 
   @Post('events/:eventId/holds/seats')
+  @RouteConfig(PUBLIC_WRITE_RATE_LIMIT)
   @Public()
   @ApiCreatedResponse({ description: 'hold with holdId, holdToken, expiresAt and the seats' })
   @ApiConflictResponse({ description: 'SALES.SEAT_TAKEN — nothing held' })
@@ -64,6 +67,7 @@ export class ShopController {
   }
 
   @Post('events/:eventId/holds/best-available')
+  @RouteConfig(PUBLIC_WRITE_RATE_LIMIT)
   @Public()
   @ApiCreatedResponse()
   @ApiBody({ type: ReserveBestAvailableRequest })
@@ -73,6 +77,7 @@ export class ShopController {
   }
 
   @Post('events/:eventId/holds/quantity')
+  @RouteConfig(PUBLIC_WRITE_RATE_LIMIT)
   @Public()
   @ApiCreatedResponse()
   @ApiBody({ type: ReserveQuantityRequest })
@@ -106,6 +111,7 @@ export class ShopController {
   }
 
   @Post('holds/:holdId/order')
+  @RouteConfig(PUBLIC_WRITE_RATE_LIMIT)
   @Public()
   @ApiHeader(HOLD_TOKEN)
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'repeat with the same key → the same order (200)' })

@@ -1,0 +1,55 @@
+import { randomUUID } from 'node:crypto';
+import { TestApp } from '../../support/app-harness';
+
+jest.setTimeout(120_000);
+
+/**
+ * Anonymous write routes are rate limited per client address and route (RATE_LIMIT_PUBLIC_WRITES_PER_MIN, counters in
+ * Redis): over the limit a 429 problem with a stable code and Retry-After, and the request does nothing.
+ */
+describe('public write rate limit (real HTTPS, counters in Redis)', () => {
+  let t: TestApp;
+  const LIMIT = 3;
+  beforeAll(async () => {
+    t = await TestApp.start({ RATE_LIMIT_PUBLIC_WRITES_PER_MIN: String(LIMIT) });
+  });
+  afterAll(() => t.close());
+
+  const from = (ip: string) => ({ 'x-forwarded-for': ip });
+  const addr = () => `203.0.113.${Math.floor(Math.random() * 250) + 1}`;
+
+  it('holdRoute_overTheLimitPerAddress_is429WithRetryAfter_otherAddressesAndReadsUnaffected', async () => {
+    const ip = addr();
+    const event = randomUUID();
+    const hold = (headers: Record<string, string>) =>
+      t.request('POST', `/shop/events/${event}/holds/quantity`, { body: { areaId: randomUUID(), quantity: 1 }, headers });
+    for (let i = 0; i < LIMIT; i++) expect((await hold(from(ip))).status).toBe(404); // unknown event: a normal 4xx
+    const limited = await hold(from(ip));
+    expect(limited.status).toBe(429);
+    expect(limited.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(limited.body.code).toBe('HTTP.RATE_LIMITED');
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect((await hold(from(`198.51.100.${Math.floor(Math.random() * 250) + 1}`))).status).toBe(404);
+    // a read of the storefront is not limited
+    for (let i = 0; i < LIMIT + 2; i++) expect((await t.request('GET', '/shop/events', { headers: from(ip) })).status).toBe(200);
+  });
+
+  it('scannerEnrolment_bruteForce_isCutOffAfterTheLimit', async () => {
+    const ip = addr();
+    const statuses: number[] = [];
+    for (let i = 0; i < LIMIT + 2; i++) {
+      const r = await t.request('POST', '/access-control/scanner/enrol', { body: { code: `WRONG-${i}`, name: 'x' }, headers: from(ip) });
+      statuses.push(r.status);
+    }
+    expect(statuses.slice(0, LIMIT).every((s) => s >= 400 && s < 500 && s !== 429)).toBe(true);
+    expect(statuses.slice(LIMIT)).toEqual([429, 429]);
+  });
+
+  it('cardCheckout_isLimitedToo', async () => {
+    const ip = addr();
+    const statuses: number[] = [];
+    for (let i = 0; i < LIMIT + 1; i++) statuses.push((await t.request('POST', '/escrow/card/checkouts', { body: { orderNumber: 'PT-NOPE', paymentReference: 'RF00' }, headers: from(ip) })).status);
+    expect(statuses[LIMIT]).toBe(429);
+    expect(statuses.slice(0, LIMIT)).not.toContain(429);
+  });
+});
