@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import type { IncomingMessage } from 'node:http';
 import { APP_CONFIG, AppConfig } from '../../../config/configuration';
+import { HOT_ROUTES } from '../http/hot-routes';
 
 /** JSON logs (pino) with the request id on every line; secrets redacted. */
 @Module({
@@ -20,6 +21,7 @@ import { APP_CONFIG, AppConfig } from '../../../config/configuration';
           },
         },
         forRoutes: [{ path: '{*splat}', method: 0 as never }],
+        exclude: HOT_ROUTES, // see hot-routes.ts
       }),
     }),
   ],
