@@ -1,7 +1,7 @@
 import { createValidationPipe } from '../../../infrastructure/http/validation';
-import { DomainError } from '../../../shared-kernel/domain-error';
 import { ScanRequest } from './access-control.dto';
 import { ScanBody } from './scan-body';
+import { validationOutcome as outcome } from '../../../../test/support/validation-outcome';
 
 /** The hand-written scan body pipe must accept and refuse exactly what the global ValidationPipe does for ScanRequest. */
 describe('ScanBody (hand-written) vs the ValidationPipe on ScanRequest', () => {
@@ -31,17 +31,6 @@ describe('ScanBody (hand-written) vs the ValidationPipe on ScanRequest', () => {
     'barcode',
     null,
   ];
-
-  const outcome = async (run: () => unknown) => {
-    try {
-      return { ok: JSON.parse(JSON.stringify(await run())) };
-    } catch (e) {
-      expect(e).toBeInstanceOf(DomainError);
-      const d = e as DomainError;
-      const errors = ((d.details as { errors?: { field: string; message: string }[] })?.errors ?? []).map((x) => `${x.field}: ${x.message}`).sort();
-      return { code: d.code, errors };
-    }
-  };
 
   it.each(cases.map((c) => [JSON.stringify(c)?.slice(0, 60), c]))('sameVerdict %s', async (_label, body) => {
     const expected = await outcome(() => reference.transform(body, { type: 'body', metatype: ScanRequest, data: '' }));

@@ -1,8 +1,8 @@
 import type { PipeTransform, Type } from '@nestjs/common';
 import { createValidationPipe } from '../../../infrastructure/http/validation';
-import { DomainError } from '../../../shared-kernel/domain-error';
 import { ReserveBestAvailableBody, ReserveQuantityBody, ReserveSeatsBody } from './reserve-body';
 import { ReserveBestAvailableRequest, ReserveQuantityRequest, ReserveSeatsRequest } from './sales.dto';
+import { validationOutcome as outcome } from '../../../../test/support/validation-outcome';
 
 /** The hand-written hold body pipes must accept and refuse exactly what the global ValidationPipe does for the DTOs. */
 describe('hand-written hold bodies vs the ValidationPipe on the DTOs', () => {
@@ -32,16 +32,6 @@ describe('hand-written hold bodies vs the ValidationPipe on the DTOs', () => {
     ],
     ['quantity', new ReserveQuantityBody(), ReserveQuantityRequest, [{ areaId: U, quantity: 3 }, { areaId: U }, { areaId: 7, quantity: 0 }, { areaId: U, quantity: 1, seatIds: [] }]],
   ];
-
-  const outcome = async (run: () => unknown) => {
-    try {
-      return { ok: JSON.parse(JSON.stringify(await run())) };
-    } catch (e) {
-      expect(e).toBeInstanceOf(DomainError);
-      const d = e as DomainError;
-      return { code: d.code, errors: ((d.details as { errors?: { field: string; message: string }[] })?.errors ?? []).map((x) => `${x.field}: ${x.message}`).sort() };
-    }
-  };
 
   const cases = suites.flatMap(([name, pipe, dto, bodies]) => [...bodies, ...common].map((b) => [name, JSON.stringify(b)?.slice(0, 50), pipe, dto, b] as const));
   it.each(cases)('%s: sameVerdict %s', async (_n, _label, pipe, dto, body) => {
