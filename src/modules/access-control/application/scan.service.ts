@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../../../../config/configuration';
+import { GroupCommit } from '../../../infrastructure/batching/group-commit';
 import { runSql } from '../../../infrastructure/database/sql';
 import { DomainError } from '../../../shared-kernel/domain-error';
 import { gateAdmits, GateRule, needsRegistryLookup } from '../domain/gate-rule';
@@ -60,12 +61,6 @@ interface ScanParams {
   local: string | null;
   deviceTime: string;
   detail: object | null;
-}
-
-interface QueuedScan {
-  params: ScanParams;
-  resolve: (r: RecordRow) => void;
-  reject: (e: unknown) => void;
 }
 
 const cmp = (a: string | null, b: string | null) => (a === b ? 0 : a === null ? -1 : b === null ? 1 : a < b ? -1 : 1);
@@ -166,57 +161,27 @@ export class ScanService {
    * together as the next one (`access_control.record_scans`: one round trip, one commit). One batch in flight per
    * event and process; without concurrency a batch is a single scan and nothing waits.
    */
-  private recordBatched(device: DeviceRecord, event: EventRecord, input: ScanInput, local: LocalDecision): Promise<RecordRow> {
-    return new Promise<RecordRow>((resolve, reject) => {
-      let lane = this.lanes.get(event.eventId);
-      if (!lane) {
-        lane = { busy: false, queue: [] };
-        this.lanes.set(event.eventId, lane);
-      }
-      lane.queue.push({ params: this.scanParams(device, event, input, local, 'online', null), resolve, reject });
-      if (!lane.busy) void this.drain(event.eventId, lane);
-    });
+  private async recordBatched(device: DeviceRecord, event: EventRecord, input: ScanInput, local: LocalDecision): Promise<RecordRow> {
+    return this.unlessRevoked(await this.batches.submit(event.eventId, this.scanParams(device, event, input, local, 'online', null)));
   }
 
   static readonly BATCH_MAX = 48;
-  private readonly lanes = new Map<string, { busy: boolean; queue: QueuedScan[] }>();
-
-  private async drain(eventId: string, lane: { busy: boolean; queue: QueuedScan[] }): Promise<void> {
-    lane.busy = true;
-    try {
-      while (lane.queue.length) {
-        const batch: QueuedScan[] = [];
-        const rest: QueuedScan[] = [];
-        const seen = new Set<string>();
-        for (const q of lane.queue) {
-          // a retry of a scan id already in this batch waits for the next one (it is then answered as a replay)
-          const key = `${q.params.device}|${q.params.scanId}`;
-          if (batch.length < ScanService.BATCH_MAX && !seen.has(key)) {
-            seen.add(key);
-            batch.push(q);
-          } else rest.push(q);
-        }
-        lane.queue = rest;
-        // presence rows are locked in ticket order in every batch (no deadlock between concurrent batches)
-        const ordered = batch.map((q, i) => ({ q, i })).sort((a, b) => cmp(a.q.params.ticket, b.q.params.ticket) || a.i - b.i);
-        try {
-          const rows = await this.recordScans(ordered.map((o) => o.q.params));
-          ordered.forEach((o, k) => {
-            try {
-              o.q.resolve(this.unlessRevoked(rows[k]));
-            } catch (e) {
-              o.q.reject(e);
-            }
-          });
-        } catch (e) {
-          for (const o of ordered) o.q.reject(e);
-        }
-      }
-    } finally {
-      lane.busy = false;
-      if (this.lanes.get(eventId) === lane && !lane.queue.length) this.lanes.delete(eventId);
-    }
-  }
+  private readonly batches = new GroupCommit<ScanParams, RecordRow | undefined>({
+    maxBatch: ScanService.BATCH_MAX,
+    // a retry of a scan id already in the batch waits for the next one (it is then answered as a replay)
+    select: (queue, max) => {
+      const seen = new Set<string>();
+      return queue.filter((p) => seen.size < max && !seen.has(`${p.device}|${p.scanId}`) && !!seen.add(`${p.device}|${p.scanId}`));
+    },
+    run: async (batch) => {
+      // presence rows are locked in ticket order in every batch (no deadlock between concurrent batches)
+      const order = batch.map((p, i) => i).sort((x, y) => cmp(batch[x].ticket, batch[y].ticket) || x - y);
+      const rows = await this.recordScans(order.map((i) => batch[i]));
+      const out: (RecordRow | undefined)[] = [];
+      order.forEach((i, k) => (out[i] = rows[k]));
+      return out;
+    },
+  });
 
   private async recordScans(scans: ScanParams[]): Promise<RecordRow[]> {
     for (let attempt = 0; ; attempt++) {
