@@ -5,9 +5,6 @@ import { APP_CONFIG, AppConfig } from '../../../config/configuration';
 import { HOT_ROUTES } from '../http/hot-routes';
 import { mikroOrmOptions } from './mikro-orm.config';
 
-/** The hot routes run without a MikroORM request context (see hot-routes.ts). */
-export const ROUTES_WITHOUT_REQUEST_CONTEXT = HOT_ROUTES;
-
 /** MikroORM on PostgreSQL with a request-scoped entity manager (RequestContext middleware for every other route). */
 @Module({
   imports: [
@@ -22,7 +19,7 @@ export class DatabaseModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
     consumer
       .apply(MikroOrmMiddleware)
-      .exclude(...ROUTES_WITHOUT_REQUEST_CONTEXT)
+      .exclude(...HOT_ROUTES) // no request context on the hot routes (hot-routes.ts)
       .forRoutes({ path: '{*all}', method: RequestMethod.ALL });
   }
 }
