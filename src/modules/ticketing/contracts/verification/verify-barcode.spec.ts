@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { generateKeyPairSync, randomBytes, sign as edSign, KeyObject } from 'node:crypto';
 import { base45Decode, base45Encode } from './base45';
-import { BARCODE_LENGTH, encodeSignedPart, joinSigned } from './barcode-payload';
+import { BARCODE_LENGTH, bytesToUuid, encodeSignedPart, joinSigned, uuidToBytes } from './barcode-payload';
 import { createBarcodeVerifier, revocationKey, TrustBundle, verifyTicketBarcode } from './verify-barcode';
 
 const EVENT = '7f1d9a52-4c1e-4f7a-9a3b-0d6b1e2f3a4b';
@@ -33,6 +33,29 @@ describe('ticket barcode verification (contracts/verification)', () => {
 
   it('base45_roundTrips_anyBytes', () => {
     fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), (b) => Buffer.from(base45Decode(base45Encode(b))!).equals(Buffer.from(b))));
+  });
+
+  it('base45Decode_whenAnyCharacterIsOutsideTheAlphabet_isNull', () => {
+    const valid = base45Encode(Uint8Array.from([1, 2, 3, 4, 5]));
+    fc.assert(
+      fc.property(fc.nat({ max: valid.length - 1 }), fc.integer({ min: 0, max: 0xffff }), (at, code) => {
+        const ch = String.fromCharCode(code);
+        fc.pre(!'0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:'.includes(ch));
+        return base45Decode(valid.slice(0, at) + ch + valid.slice(at + 1)) === null;
+      }),
+    );
+    expect(base45Decode('GGW')).toBeNull(); // 65535 + 1: out of range
+    expect(base45Decode('FGW')).toEqual(Uint8Array.from([0xff, 0xff]));
+  });
+
+  it('uuidBytes_roundTrip', () => {
+    fc.assert(
+      fc.property(fc.uuid(), (id) => {
+        const b = new Uint8Array(20);
+        uuidToBytes(id, b, 3);
+        return bytesToUuid(b, 3) === id.toLowerCase();
+      }),
+    );
   });
 
   it('verify_whenAnyBitOfTheRecordIsFlipped_isRefused', async () => {
