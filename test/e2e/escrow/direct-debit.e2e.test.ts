@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { TestApp } from '../../support/app-harness';
-import { camt053 } from '../../fixtures/escrow/camt053';
+import { camt053, xmllint } from '../../fixtures/escrow/camt053';
 import { escrowOrder, SalesSimulator, sql, uploadStatement } from './escrow-test-kit';
 
 /** xmllint --noout (well-formedness only: there is no pain.008 XSD on this machine). */
@@ -157,6 +157,56 @@ describe('escrow: SEPA direct-debit collection of presale-office settlements (pa
     expect((await t.get(`/escrow/settlements/${s1.body.id}`, admin)).body).toMatchObject({ status: 'paid', received: s1.body.due });
     const after = (await t.get('/escrow/my/office-balance', withMandate.token)).body;
     expect(BigInt(before.receivable) - BigInt(after.receivable)).toBe(BigInt(s1.body.due));
+  });
+
+  it('returnedDirectDebit_reopensTheSettlementOnce_theOfficeOwesAgain_andATransferThenPaysIt', async () => {
+    const org = await t.createTenant('organizer', ['organizer-admin']);
+    const office = await t.createTenant('presale-office', ['presale-clerk']);
+    expect((await mandate(office.organizationId, { mandateId: 'PT-RETURN-1', signedOn: '2026-11-02', debtorName: 'VVK Nord', debtorIban: 'DE89370400440532013000' })).status).toBe(200);
+    await counterSales(org.organizationId, office.organizationId, [3900, 2100]);
+    const s = (await settle(office.organizationId)).body;
+    const run = await t.post('/escrow/collection-runs', {}, admin);
+    expect(run.body.settlements.map((x: any) => x.settlementId)).toContain(s.id);
+    const due = BigInt(s.due);
+    const tag = s.id.slice(0, 8);
+    const receivable = async () => BigInt((await t.get('/escrow/my/office-balance', office.token)).body.receivable);
+
+    // the collection arrives (matched, settlement paid) …
+    const collected = camt053({ msgId: `DDC-${tag}`, entries: [{ amount: euros(due), endToEndId: s.paymentReference, ustrd: [s.paymentReferencePrinted], bankRef: `DDC-${tag}` }] });
+    expect((await uploadStatement(t, admin, collected)).result.result).toMatchObject({ matched: 1, returned: 0 });
+    expect((await t.get(`/escrow/settlements/${s.id}`, admin)).body).toMatchObject({ status: 'paid', received: s.due });
+    const afterCollection = await receivable();
+
+    // … and comes back days later: the debtor's bank returns the debit (AM04 insufficient funds), same EndToEndId
+    const returned = camt053({
+      msgId: `DDR-${tag}`,
+      entries: [{ amount: euros(due), direction: 'DBIT', endToEndId: s.paymentReference, returnReason: 'AM04', bankRef: `DDR-${tag}`, partyName: 'VVK Nord' }],
+    });
+    expect(xmllint(returned, 'camt.053.001.08')).toMatch(/validates/);
+    expect((await uploadStatement(t, admin, returned)).result.result).toMatchObject({ returned: 1, returnsApplied: 1, matched: 0, review: 0, outgoing: 0 });
+    expect((await t.get(`/escrow/settlements/${s.id}`, admin)).body).toMatchObject({ status: 'open', received: '0' });
+    expect((await receivable()) - afterCollection).toBe(due);
+    expect((await t.get('/escrow/trial-balance', admin)).body).toMatchObject({ balanced: true, unbalancedEntries: 0 });
+    const rec = await t.get('/escrow/reconciliation', admin);
+    expect(rec.body.returns.find((x: any) => x.settlementId === s.id)).toMatchObject({ direction: 'debit', amount: s.due, returnReason: 'AM04', booked: true });
+    expect(rec.body.unexplainedDebits.map((x: any) => x.endToEndId)).not.toContain(s.paymentReference);
+
+    // the same return again — the identical file, or inside an overlapping statement — reopens nothing twice
+    expect((await uploadStatement(t, admin, returned)).result.result).toMatchObject({ duplicateFile: true });
+    const overlapping = camt053({
+      msgId: `DDR2-${tag}`,
+      entries: [{ amount: euros(due), direction: 'DBIT', endToEndId: s.paymentReference, returnReason: 'AM04', bankRef: `DDR-${tag}`, partyName: 'VVK Nord' }],
+    });
+    expect((await uploadStatement(t, admin, overlapping)).result.result).toMatchObject({ alreadyImported: 1, returned: 0, returnsApplied: 0 });
+    expect((await t.get(`/escrow/settlements/${s.id}`, admin)).body).toMatchObject({ status: 'open', received: '0' });
+    expect((await receivable()) - afterCollection).toBe(due);
+
+    // the office then pays by transfer with the settlement's reference: matched, paid, receivable back where it was
+    const transfer = camt053({ msgId: `DDT-${tag}`, entries: [{ amount: euros(due), ustrd: [`Abrechnung ${s.paymentReferencePrinted}`], bankRef: `DDT-${tag}` }] });
+    expect((await uploadStatement(t, admin, transfer)).result.result).toMatchObject({ matched: 1, review: 0 });
+    expect((await t.get(`/escrow/settlements/${s.id}`, admin)).body).toMatchObject({ status: 'paid', received: s.due });
+    expect(await receivable()).toBe(afterCollection);
+    expect((await t.get('/escrow/trial-balance', admin)).body.balanced).toBe(true);
   });
 
   it('concurrentCollectionRuns_eachSettlementIsCollectedExactlyOnce', async () => {

@@ -120,4 +120,36 @@ describe('escrow: online order → camt.053 → paid → payout (real HTTPS)', (
     const run = await t.post('/escrow/payout-runs', { eventId: order.event.id }, admin);
     expect(run.body).toMatchObject({ count: 0, skipped: [{ eventId: order.event.id, reason: 'event not yet past its payout date' }] });
   });
+
+  it('reversedOrReturnedMoney_carryingAnOrdersRf_isNeverMatchedAsAPayment_andIsListedForReconciliation', async () => {
+    const org = await t.createTenant('organizer', ['organizer-admin']);
+    const order = sales.order({ organizerId: org.organizationId, prices: [2500] });
+    await sales.placed(order);
+    const rf = await waitFor('rf', async () => (await escrowOrder(t, order.orderId)).rf_reference);
+    const tag = order.orderId.slice(0, 8);
+    // the bank takes a credit back (RvslInd) before anything was matched, and a returned transfer (AC04) comes in
+    // with the order's RF in it: neither is the customer paying, so the order stays unpaid
+    const stmt = camt053({
+      msgId: `REV-${tag}`,
+      entries: [
+        { amount: '25.00', direction: 'CRDT', strdRef: rf, returnReason: 'AC04', bankRef: `RET-${tag}` },
+        { amount: '25.00', direction: 'DBIT', strdRef: rf, reversal: true, bankRef: `RVS-${tag}` },
+      ],
+    });
+    expect(xmllint(stmt, 'camt.053.001.08')).toMatch(/validates/);
+    expect((await uploadStatement(t, admin, stmt)).result.result).toMatchObject({ matched: 0, review: 0, returned: 2, returnsApplied: 0, outgoing: 0 });
+    expect((await escrowOrder(t, order.orderId)).status).toBe('awaiting-payment');
+    expect(await sql(t, `select 1 from escrow.payment where order_id = ?`, [order.orderId])).toHaveLength(0);
+    expect(await outboxEvents(t, 'escrow.PaymentReceived', order.orderId)).toHaveLength(0);
+    const rec = await t.get('/escrow/reconciliation', admin);
+    const mine = rec.body.returns.filter((x: any) => x.remittance?.includes(rf));
+    expect(mine.map((x: any) => [x.direction, x.amount, x.reversal, x.returnReason, x.booked])).toEqual([
+      ['credit', '2500', false, 'AC04', false],
+      ['debit', '2500', true, null, false],
+    ]);
+    // the real payment afterwards is matched as usual
+    const pay = camt053({ msgId: `PAY-${tag}`, entries: [{ amount: '25.00', strdRef: rf, bankRef: `PAY-${tag}` }] });
+    expect((await uploadStatement(t, admin, pay)).result.result).toMatchObject({ matched: 1, returned: 0 });
+    expect((await escrowOrder(t, order.orderId, 'paid')).received).toBe('2500');
+  });
 });

@@ -27,7 +27,8 @@ export interface CollectionRunResult {
  * Ledger: the run books nothing. The receivable stays on the office until the money is on the trust account: the
  * collection's credit line on the bank statement carries the settlement's RF reference (EndToEndId and remittance
  * information) and the existing matcher books it like the office's own transfer (Dr escrow-bank / Cr office-receivable)
- * and marks the settlement paid. A returned debit (R-transaction) simply never arrives; the settlement stays open.
+ * and marks the settlement paid. A returned debit (R-transaction, a later DBIT line with the same EndToEndId) reopens
+ * the settlement and books the receivable back (PaymentIntake.applyReturns).
  */
 @Injectable()
 export class DirectDebitService {

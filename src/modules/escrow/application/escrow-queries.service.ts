@@ -163,7 +163,8 @@ export class EscrowQueries {
   /**
    * Reconciliation: the escrow bank account's ledger balance against the closing balance of the latest imported
    * statement of the trust account, with the items that explain a difference: payouts / refunds issued in files
-   * but not yet seen as debits on a statement, and debits on statements that match no payout or refund.
+   * but not yet seen as debits on a statement, debits on statements that match no payout or refund, and bookings the
+   * bank returned or reversed (`returns`; `booked` = applied automatically, e.g. a returned direct debit).
    */
   async reconciliation(currency: string) {
     const em = this.em();
@@ -193,10 +194,19 @@ export class EscrowQueries {
     const unexplained = await runSql(
       em,
       `select t.id, t.booking_date "bookingDate", t.amount_minor::text amount, t.end_to_end_id "endToEndId", t.remittance from escrow.bank_transaction t
-        where t.direction = 'debit' and t.currency = ?
+        where t.direction = 'debit' and t.currency = ? and t.outcome <> 'returned'
           and not exists (select 1 from escrow.payout p where p.end_to_end_id = t.end_to_end_id)
           and not exists (select 1 from escrow.refund f where f.end_to_end_id = t.end_to_end_id)
         order by t.booking_date limit 1000`,
+      [currency],
+    );
+    // Returned / reversed bookings: those applied (a settlement reopened) are in the ledger; the others are money the
+    // bank moved that nobody has booked yet, so they explain a difference until a person deals with them.
+    const returns = await runSql(
+      em,
+      `select t.id, t.booking_date "bookingDate", t.direction, t.amount_minor::text amount, t.reversal, t.return_reason "returnReason",
+              t.end_to_end_id "endToEndId", t.remittance, t.settlement_id "settlementId", (t.entry_id is not null) "booked"
+         from escrow.bank_transaction t where t.outcome = 'returned' and t.currency = ? order by t.booking_date, t.created_at limit 1000`,
       [currency],
     );
     const ledgerBalance = BigInt(ledger.posted);
@@ -209,6 +219,7 @@ export class EscrowQueries {
       difference: closing === null ? null : (ledgerBalance - closing).toString(),
       inTransit,
       unexplainedDebits: unexplained,
+      returns,
     };
   }
 }

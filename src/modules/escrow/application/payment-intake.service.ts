@@ -7,7 +7,7 @@ import { Bookings } from '../domain/bookings';
 import { EntryDraft } from '../domain/ledger';
 import { decidePayment, MatchTarget, ReviewReason } from '../domain/payment-matching';
 import { findCreditorReferences, normalizeReference, PAYMENT_REFERENCE_BODY_LENGTH } from '../domain/rf-reference';
-import { ParsedStatement, StatementLine } from '../domain/statement';
+import { isReturn, ParsedStatement, StatementLine } from '../domain/statement';
 import { bulkSql, pgArray } from '../infrastructure/bulk-sql';
 import { LedgerWriter } from '../infrastructure/ledger-writer';
 import { CompletedPayment, ORDER_COLUMNS, OrderBook, OrderRow, toOrder } from './order-book';
@@ -42,6 +42,15 @@ export interface ImportSummary {
   matched: number;
   review: number;
   outgoing: number;
+  /** Returned or reversed bookings (never matched as payments); `returnsApplied` of them reopened a settlement. */
+  returned: number;
+  returnsApplied: number;
+}
+
+/** What became of a returned / reversed line: applied to a settlement (booked), or left for the reconciliation list. */
+interface AppliedReturn {
+  settlementId: string;
+  entryId: string;
 }
 
 interface SettlementRow {
@@ -71,7 +80,19 @@ export class PaymentIntake {
     const checksum = createHash('sha256').update(raw).digest('hex');
     const [dup] = await runSql<{ id: string; format: string; tx_count: number }>(em, `select id, format, tx_count from escrow.statement_import where checksum = ?`, [checksum]);
     return dup
-      ? { importId: dup.id, duplicateFile: true, format: dup.format, transactions: dup.tx_count, newTransactions: 0, alreadyImported: dup.tx_count, matched: 0, review: 0, outgoing: 0 }
+      ? {
+          importId: dup.id,
+          duplicateFile: true,
+          format: dup.format,
+          transactions: dup.tx_count,
+          newTransactions: 0,
+          alreadyImported: dup.tx_count,
+          matched: 0,
+          review: 0,
+          outgoing: 0,
+          returned: 0,
+          returnsApplied: 0,
+        }
       : null;
   }
 
@@ -92,8 +113,11 @@ export class PaymentIntake {
       fresh.push(l);
     }
     const importId = newId();
-    const credits = fresh.filter((l) => l.direction === 'credit');
+    // Returned / reversed money is never an incoming payment (a bounced refund carries the order's RF reference).
+    const credits = fresh.filter((l) => l.direction === 'credit' && !isReturn(l));
+    const returns = fresh.filter(isReturn);
     const txIds = new Map(fresh.map((l) => [l.key, newId()]));
+    const appliedReturns = await this.applyReturns(em, returns);
     const outcomes = await this.apply(
       em,
       credits.map((l) => ({
@@ -135,15 +159,18 @@ export class PaymentIntake {
       await bulkSql(
         em,
         `insert into escrow.bank_transaction (id, import_id, tx_key, direction, amount_minor, currency, booking_date, remittance, end_to_end_id,
-                                              counterparty_name, counterparty_iban, outcome, payment_id)
-         select id, ?, tx_key, direction, amount_minor, currency, booking_date, remittance, end_to_end_id, counterparty_name, counterparty_iban, outcome, payment_id
+                                              counterparty_name, counterparty_iban, outcome, payment_id, reversal, return_reason, settlement_id, entry_id)
+         select id, ?, tx_key, direction, amount_minor, currency, booking_date, remittance, end_to_end_id, counterparty_name, counterparty_iban, outcome, payment_id,
+                reversal, return_reason, settlement_id, entry_id
            from jsonb_to_recordset(?::jsonb) as x(id uuid, tx_key text, direction text, amount_minor bigint, currency text, booking_date date, remittance text,
-                end_to_end_id text, counterparty_name text, counterparty_iban text, outcome text, payment_id uuid)`,
+                end_to_end_id text, counterparty_name text, counterparty_iban text, outcome text, payment_id uuid, reversal boolean, return_reason text,
+                settlement_id uuid, entry_id uuid)`,
         [
           importId,
           JSON.stringify(
             fresh.slice(i, i + 2000).map((l) => {
               const o = byKey.get(l.key);
+              const ret = appliedReturns.get(l.key);
               return {
                 id: txIds.get(l.key),
                 tx_key: l.key,
@@ -155,8 +182,12 @@ export class PaymentIntake {
                 end_to_end_id: l.endToEndId,
                 counterparty_name: l.counterpartyName,
                 counterparty_iban: l.counterpartyIban,
-                outcome: o ? o.outcome : 'outgoing',
+                outcome: o ? o.outcome : isReturn(l) ? 'returned' : 'outgoing',
                 payment_id: o?.paymentId ?? null,
+                reversal: l.reversal,
+                return_reason: l.returnReason,
+                settlement_id: ret?.settlementId ?? null,
+                entry_id: ret?.entryId ?? null,
               };
             }),
           ),
@@ -172,8 +203,56 @@ export class PaymentIntake {
       alreadyImported: parsed.lines.length - fresh.length,
       matched,
       review: outcomes.length - matched,
-      outgoing: fresh.length - credits.length,
+      outgoing: fresh.length - credits.length - returns.length,
+      returned: returns.length,
+      returnsApplied: appliedReturns.size,
     };
+  }
+
+  /**
+   * Returned / reversed money that leaves the trust account and names a settlement (its RF reference as EndToEndId —
+   * how a direct-debit collection is returned — or in the remittance information): the settlement is reopened by the
+   * amount (it was marked paid when the collection arrived) and the office owes it again (Dr office receivable /
+   * Cr escrow bank). Everything else (a reversed customer payment, a bounced payout or refund coming back, an unknown
+   * return) books nothing by itself: it is stored with outcome `returned` and listed by the reconciliation, where it
+   * explains the difference to the bank until a person deals with it. Returns the applied ones by line key.
+   */
+  private async applyReturns(em: EntityManager, returns: StatementLine[]): Promise<Map<string, AppliedReturn>> {
+    const applied = new Map<string, AppliedReturn>();
+    const out = returns.filter((l) => l.direction === 'debit');
+    if (!out.length) return applied;
+    const refsPer = out.map((l) => [
+      ...new Set([...(l.endToEndId ? findCreditorReferences(l.endToEndId, PAYMENT_REFERENCE_BODY_LENGTH) : []), ...findCreditorReferences(l.remittance, PAYMENT_REFERENCE_BODY_LENGTH)]),
+    ]);
+    const allRefs = [...new Set(refsPer.flat())];
+    if (!allRefs.length) return applied;
+    const rows = await bulkSql<SettlementRow>(
+      em,
+      `select id, office_id, currency, due_minor::text, received_minor::text, status, rf_reference from escrow.settlement where rf_reference = any(?::text[]) order by id for update`,
+      [pgArray(allRefs)],
+    );
+    const byRef = new Map(rows.map((r) => [r.rf_reference, r]));
+    const drafts: EntryDraft[] = [];
+    out.forEach((l, i) => {
+      const hits = [...new Set(refsPer[i].map((r) => byRef.get(r)).filter((x): x is SettlementRow => !!x))];
+      if (hits.length !== 1) return; // none, or two settlements named: a person decides
+      const s = hits[0];
+      if (s.currency !== l.currency || BigInt(s.received_minor) < l.amount) return; // more than was received: not ours to guess
+      const e = Bookings.settlementReturn(s.office_id, s.currency, l.amount, `Settlement ${s.rf_reference} returned by the bank${l.returnReason ? ` (${l.returnReason})` : ''}`);
+      drafts.push(e);
+      s.received_minor = (BigInt(s.received_minor) - l.amount).toString();
+      applied.set(l.key, { settlementId: s.id, entryId: e.id });
+    });
+    if (!drafts.length) return applied;
+    await this.ledger.post(em, drafts);
+    for (const s of rows.filter((r) => [...applied.values()].some((a) => a.settlementId === r.id))) {
+      await runSql(em, `update escrow.settlement set received_minor = ?, status = case when ?::bigint >= due_minor then status else 'open' end where id = ?`, [
+        s.received_minor,
+        s.received_minor,
+        s.id,
+      ]);
+    }
+    return applied;
   }
 
   /** Matches and books payments; returns one outcome per payment, in order. Must run inside a transaction. */

@@ -190,4 +190,12 @@ export const Bookings = {
       [Accounts.officeReceivable(officeId, currency), -amount],
     ]);
   },
+
+  /** The bank took a settlement payment back (a returned direct debit, R-transaction): the office owes it again. */
+  settlementReturn(officeId: string, currency: string, amount: bigint, what: string): EntryDraft {
+    return entry({ kind: 'settlement-return', currency, description: what }, [
+      [Accounts.officeReceivable(officeId, currency), amount],
+      [Accounts.escrowBank(currency), -amount],
+    ]);
+  },
 };

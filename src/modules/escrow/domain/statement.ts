@@ -14,7 +14,20 @@ export interface StatementLine {
   endToEndId: string | null;
   counterpartyName: string | null;
   counterpartyIban: string | null;
+  /**
+   * The bank takes back an earlier booking (camt `RvslInd` = true, MT940 mark RC/RD): a reversed credit is money
+   * leaving the account (direction debit), a reversed debit money coming back (credit).
+   */
+  reversal: boolean;
+  /** ISO 20022 return reason (camt `RtrInf/Rsn/Cd`, e.g. AM04, MD06, AC04) of a returned payment or direct debit. */
+  returnReason: string | null;
 }
+
+/**
+ * Returned or reversed money is never an incoming payment: it is not matched against orders (a bounced refund carries
+ * the order's RF reference, but it is the customer's money coming back to us, not a new payment).
+ */
+export const isReturn = (l: Pick<StatementLine, 'reversal' | 'returnReason'>): boolean => l.reversal || l.returnReason !== null;
 
 export interface ParsedStatement {
   format: 'camt.053' | 'mt940';

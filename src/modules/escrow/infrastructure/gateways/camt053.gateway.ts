@@ -69,7 +69,7 @@ export class Camt053Gateway implements StatementGateway {
         if (status && status !== 'BOOK') return; // pending / informational entries are not money yet
         const ind = text(n.CdtDbtInd);
         if (ind !== 'CRDT' && ind !== 'DBIT') throw statementError('STATEMENT_INVALID', `${where}: CdtDbtInd must be CRDT or DBIT`, { where });
-        if (text(n.RvslInd) === 'true') return; // reversals of earlier bookings are reconciled, not matched
+        const reversal = text(n.RvslInd) === 'true'; // the bank takes back an earlier booking (kept, never matched)
         const ntryAmt = parseAmount(text(n.Amt) ?? '', `${where}/Amt`);
         const ccy = text(n.Amt?.['@_Ccy']);
         if (!ccy || !/^[A-Z]{3}$/.test(ccy)) throw statementError('STATEMENT_INVALID', `${where}: amount without currency`, { where });
@@ -98,13 +98,15 @@ export class Camt053Gateway implements StatementGateway {
             endToEndId: e2e && e2e !== 'NOTPROVIDED' ? e2e : null,
             counterpartyName: text(party?.Nm) ?? text(party?.Pty?.Nm),
             counterpartyIban: text(partyAcct?.Id?.IBAN),
+            reversal,
+            returnReason: text(tx?.RtrInf?.Rsn?.Cd) ?? text(tx?.RtrInf?.Rsn?.Prtry) ?? (tx?.RtrInf ? 'NARR' : null),
           };
           if (amount <= 0n) return;
-          const content = [iban, bookingDate, line.direction, amount, ccy, remittance, e2e, line.counterpartyIban].join('|');
+          const content = [iban, bookingDate, line.direction, amount, ccy, remittance, e2e, line.counterpartyIban, reversal ? 'R' : ''].join('|');
           const nth = (seen.get(content) ?? 0) + 1;
           seen.set(content, nth);
           const key = bankRef
-            ? `camt:${iban}:${bankRef}${parts.length > 1 ? `:${ti}` : ''}`
+            ? `camt:${iban}:${bankRef}${parts.length > 1 ? `:${ti}` : ''}${reversal ? ':R' : ''}`
             : `camt:sha256:${createHash('sha256').update(`${content}|${nth}`).digest('hex')}`;
           lines.push({ key, ...line });
         });

@@ -73,17 +73,18 @@ export class Mt940Gateway implements StatementGateway {
           }
           const next = fields[i + 1]?.tag === '86' ? fields[i + 1] : null;
           const info = parse86(next?.value ?? '');
-          if (mark.startsWith('R')) continue; // reversal of an earlier booking: reconciled, not matched
+          // RC = reversal of a credit (money leaves), RD = reversal of a debit (money comes back): kept, never matched
+          const reversal = mark.startsWith('R');
           const amount = parseAmount(amountText, `MT940 line ${f.line}`, ',');
           if (amount <= 0n) continue;
           const bookingDate = `20${yy}-${mm}-${dd}`;
-          const direction = mark === 'C' ? 'credit' : 'debit';
+          const direction = mark === 'C' || mark === 'RD' ? 'credit' : 'debit';
           const bankRef = bankRefRaw?.trim() && bankRefRaw.trim() !== 'NONREF' ? bankRefRaw.trim() : null;
-          const content = [account, bookingDate, direction, amount, currency, info.remittance, info.iban].join('|');
+          const content = [account, bookingDate, direction, amount, currency, info.remittance, info.iban, reversal ? 'R' : ''].join('|');
           const nth = (seen.get(content) ?? 0) + 1;
           seen.set(content, nth);
           lines.push({
-            key: bankRef ? `mt940:${account}:${bookingDate}:${bankRef}:${amount}` : `mt940:sha256:${createHash('sha256').update(`${content}|${nth}`).digest('hex')}`,
+            key: bankRef ? `mt940:${account}:${bookingDate}:${bankRef}:${amount}${reversal ? ':R' : ''}` : `mt940:sha256:${createHash('sha256').update(`${content}|${nth}`).digest('hex')}`,
             direction,
             amount,
             currency,
@@ -93,6 +94,8 @@ export class Mt940Gateway implements StatementGateway {
             endToEndId: info.endToEndId,
             counterpartyName: info.name,
             counterpartyIban: info.iban,
+            reversal,
+            returnReason: null,
           });
           break;
         }

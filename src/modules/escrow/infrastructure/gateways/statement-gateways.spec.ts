@@ -35,6 +35,28 @@ describe('camt.053 gateway', () => {
     expect(gw.parse(Buffer.from(xml)).lines[1].key).toBe(s.lines[1].key);
   });
 
+  it('parse_reversalsAndReturns_areKeptWithTheirFlags_notDropped', () => {
+    const xml = camt053({
+      msgId: 'T-RET',
+      entries: [
+        { amount: '45.00', bankRef: 'B-1', strdRef: ref },
+        { amount: '45.00', bankRef: 'B-1', strdRef: ref, direction: 'DBIT', reversal: true },
+        { amount: '30.00', bankRef: 'DD-R-1', direction: 'DBIT', endToEndId: ref, returnReason: 'AM04' },
+        { amount: '12.00', bankRef: 'PO-R-1', direction: 'CRDT', endToEndId: 'PO-1', returnReason: 'AC04' },
+      ],
+    });
+    expect(xmllint(xml, 'camt.053.001.08')).toMatch(/validates/);
+    const lines = gw.parse(Buffer.from(xml)).lines;
+    expect(lines.map((l) => [l.direction, l.amount, l.reversal, l.returnReason])).toEqual([
+      ['credit', 4500n, false, null],
+      ['debit', 4500n, true, null],
+      ['debit', 3000n, false, 'AM04'],
+      ['credit', 1200n, false, 'AC04'],
+    ]);
+    // a reversal may carry the bank reference of the booking it takes back: it is still a line of its own
+    expect(new Set(lines.map((l) => l.key)).size).toBe(4);
+  });
+
   it('parse_malformedXml_is400Malformed', () => {
     expect(() => gw.parse(Buffer.from('<Document><BkToCstmrStmt></Document>'))).toThrow(expect.objectContaining({ code: 'ESCROW.STATEMENT_MALFORMED', kind: 'validation' }));
   });
@@ -76,6 +98,23 @@ describe('MT940 gateway', () => {
     expect(s.lines).toHaveLength(1);
     expect(s.lines[0]).toMatchObject({ direction: 'credit', amount: 4500n, currency: 'EUR', counterpartyIban: 'DE89370400440532013000', counterpartyName: 'ERIKA MUSTERMANN' });
     expect(s.lines[0].remittance.replace(/\s/g, '')).toContain(ref);
+  });
+
+  it('parse_reversalMarks_RCisMoneyOut_RDisMoneyIn_bothFlaggedAndKeyedApart', () => {
+    const file = mt940({
+      lines: [
+        { amount: '45,00', bankRef: 'BK1', info: `166?20${ref}` },
+        { mark: 'RC', amount: '45,00', bankRef: 'BK1', info: `166?20${ref}` },
+        { mark: 'RD', amount: '12,00', bankRef: 'BK2', info: '166?20PAYOUT RETURNED' },
+      ],
+    });
+    const lines = new Mt940Gateway().parse(Buffer.from(file)).lines;
+    expect(lines.map((l) => [l.direction, l.amount, l.reversal])).toEqual([
+      ['credit', 4500n, false],
+      ['debit', 4500n, true],
+      ['credit', 1200n, true],
+    ]);
+    expect(lines[0].key).not.toBe(lines[1].key);
   });
 
   it('parse_brokenStatementLine_isRefusedWithLineNumber', () => {
