@@ -209,6 +209,30 @@ describe('escrow: SEPA direct-debit collection of presale-office settlements (pa
     expect((await t.get('/escrow/trial-balance', admin)).body.balanced).toBe(true);
   });
 
+  it('collectionAndItsReturnInOneStatement_leaveTheSettlementOpen', async () => {
+    const org = await t.createTenant('organizer', ['organizer-admin']);
+    const office = await t.createTenant('presale-office', ['presale-clerk']);
+    expect((await mandate(office.organizationId, { mandateId: 'PT-RETURN-2', signedOn: '2026-11-03', debtorName: 'VVK West', debtorIban: 'DE89370400440532013000' })).status).toBe(200);
+    await counterSales(org.organizationId, office.organizationId, [1800]);
+    const s = (await settle(office.organizationId)).body;
+    expect((await t.post('/escrow/collection-runs', {}, admin)).body.settlements.map((x: any) => x.settlementId)).toContain(s.id);
+    const before = BigInt((await t.get('/escrow/my/office-balance', office.token)).body.receivable);
+    const amount = euros(BigInt(s.due));
+    const tag = s.id.slice(0, 8);
+    const both = camt053({
+      msgId: `DDB-${tag}`,
+      entries: [
+        // the return is listed first: the order inside a file must not matter
+        { amount, direction: 'DBIT', endToEndId: s.paymentReference, returnReason: 'MD06', bankRef: `DDBR-${tag}` },
+        { amount, endToEndId: s.paymentReference, ustrd: [s.paymentReferencePrinted], bankRef: `DDBC-${tag}` },
+      ],
+    });
+    expect((await uploadStatement(t, admin, both)).result.result).toMatchObject({ matched: 1, returned: 1, returnsApplied: 1 });
+    expect((await t.get(`/escrow/settlements/${s.id}`, admin)).body).toMatchObject({ status: 'open', received: '0' });
+    expect(BigInt((await t.get('/escrow/my/office-balance', office.token)).body.receivable)).toBe(before);
+    expect((await t.get('/escrow/trial-balance', admin)).body.balanced).toBe(true);
+  });
+
   it('concurrentCollectionRuns_eachSettlementIsCollectedExactlyOnce', async () => {
     const org = await t.createTenant('organizer', ['organizer-admin']);
     const offices = [await t.createTenant('presale-office', ['presale-clerk']), await t.createTenant('presale-office', ['presale-clerk'])];

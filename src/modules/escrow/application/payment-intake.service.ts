@@ -117,7 +117,6 @@ export class PaymentIntake {
     const credits = fresh.filter((l) => l.direction === 'credit' && !isReturn(l));
     const returns = fresh.filter(isReturn);
     const txIds = new Map(fresh.map((l) => [l.key, newId()]));
-    const appliedReturns = await this.applyReturns(em, returns);
     const outcomes = await this.apply(
       em,
       credits.map((l) => ({
@@ -131,6 +130,8 @@ export class PaymentIntake {
         bankTransactionId: txIds.get(l.key)!,
       })),
     );
+    // After the credits: a statement may hold a collection and its return, and the return must see it booked.
+    const appliedReturns = await this.applyReturns(em, returns);
     const byKey = new Map(credits.map((l, i) => [l.key, outcomes[i]]));
     const matched = outcomes.filter((o) => o.outcome === 'matched').length;
     await runSql(
