@@ -227,12 +227,8 @@ export class PaymentIntake {
     ]);
     const allRefs = [...new Set(refsPer.flat())];
     if (!allRefs.length) return applied;
-    const rows = await bulkSql<SettlementRow>(
-      em,
-      `select id, office_id, currency, due_minor::text, received_minor::text, status, rf_reference from escrow.settlement where rf_reference = any(?::text[]) order by id for update`,
-      [pgArray(allRefs)],
-    );
-    const byRef = new Map(rows.map((r) => [r.rf_reference, r]));
+    const byRef = new Map((await this.lockSettlements(em, allRefs)).map((r) => [r.rf_reference, r]));
+    const touched = new Set<SettlementRow>();
     const drafts: EntryDraft[] = [];
     out.forEach((l, i) => {
       const hits = [...new Set(refsPer[i].map((r) => byRef.get(r)).filter((x): x is SettlementRow => !!x))];
@@ -242,11 +238,12 @@ export class PaymentIntake {
       const e = Bookings.settlementReturn(s.office_id, s.currency, l.amount, `Settlement ${s.rf_reference} returned by the bank${l.returnReason ? ` (${l.returnReason})` : ''}`);
       drafts.push(e);
       s.received_minor = (BigInt(s.received_minor) - l.amount).toString();
+      touched.add(s);
       applied.set(l.key, { settlementId: s.id, entryId: e.id });
     });
     if (!drafts.length) return applied;
     await this.ledger.post(em, drafts);
-    for (const s of rows.filter((r) => [...applied.values()].some((a) => a.settlementId === r.id))) {
+    for (const s of touched) {
       await runSql(em, `update escrow.settlement set received_minor = ?, status = case when ?::bigint >= due_minor then status else 'open' end where id = ?`, [
         s.received_minor,
         s.received_minor,
@@ -349,6 +346,15 @@ export class PaymentIntake {
     return outcomes;
   }
 
+  /** Settlements by RF reference, locked in id order (concurrent imports serialize instead of double-booking). */
+  private lockSettlements(em: EntityManager, refs: string[]): Promise<SettlementRow[]> {
+    return bulkSql<SettlementRow>(
+      em,
+      `select id, office_id, currency, due_minor::text, received_minor::text, status, rf_reference from escrow.settlement where rf_reference = any(?::text[]) order by id for update`,
+      [pgArray(refs)],
+    );
+  }
+
   private async findTargets(em: EntityManager, payments: IncomingPayment[]): Promise<({ type: 'order'; order: OrderRow } | { type: 'settlement'; s: SettlementRow } | null)[]> {
     const refsPer = payments.map((p) => (p.orderIdHint ? [] : findCreditorReferences(p.remittance, PAYMENT_REFERENCE_BODY_LENGTH)));
     const allRefs = [...new Set(refsPer.flat())];
@@ -375,12 +381,7 @@ export class PaymentIntake {
     }
     const missingRefs = allRefs.filter((r) => !byRef.has(r));
     if (missingRefs.length) {
-      const rows = await bulkSql<SettlementRow>(
-        em,
-        `select id, office_id, currency, due_minor::text, received_minor::text, status, rf_reference from escrow.settlement where rf_reference = any(?::text[]) order by id for update`,
-        [pgArray(missingRefs)],
-      );
-      rows.forEach((s) => settlements.set(s.rf_reference, s));
+      (await this.lockSettlements(em, missingRefs)).forEach((s) => settlements.set(s.rf_reference, s));
     }
     // Fallback: the order number anywhere in the remittance text (spaces, dashes, case and line breaks ignored).
     const needNumber = payments.map((p, i) => !p.orderIdHint && !refsPer[i].some((r) => byRef.has(r) || settlements.has(r)));
