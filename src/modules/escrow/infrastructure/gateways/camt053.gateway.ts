@@ -102,7 +102,8 @@ export class Camt053Gateway implements StatementGateway {
             returnReason: text(tx?.RtrInf?.Rsn?.Cd) ?? text(tx?.RtrInf?.Rsn?.Prtry) ?? (tx?.RtrInf ? 'NARR' : null),
           };
           if (amount <= 0n) return;
-          const content = [iban, bookingDate, line.direction, amount, ccy, remittance, e2e, line.counterpartyIban, reversal ? 'R' : ''].join('|');
+          // (a reversal is marked after the joined fields, so every other line keeps the key earlier imports gave it)
+          const content = [iban, bookingDate, line.direction, amount, ccy, remittance, e2e, line.counterpartyIban].join('|') + (reversal ? '|R' : '');
           const nth = (seen.get(content) ?? 0) + 1;
           seen.set(content, nth);
           const key = bankRef

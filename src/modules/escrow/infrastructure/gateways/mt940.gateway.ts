@@ -80,7 +80,8 @@ export class Mt940Gateway implements StatementGateway {
           const bookingDate = `20${yy}-${mm}-${dd}`;
           const direction = mark === 'C' || mark === 'RD' ? 'credit' : 'debit';
           const bankRef = bankRefRaw?.trim() && bankRefRaw.trim() !== 'NONREF' ? bankRefRaw.trim() : null;
-          const content = [account, bookingDate, direction, amount, currency, info.remittance, info.iban, reversal ? 'R' : ''].join('|');
+          // (a reversal is marked after the joined fields, so every other line keeps the key earlier imports gave it)
+          const content = [account, bookingDate, direction, amount, currency, info.remittance, info.iban].join('|') + (reversal ? '|R' : '');
           const nth = (seen.get(content) ?? 0) + 1;
           seen.set(content, nth);
           lines.push({

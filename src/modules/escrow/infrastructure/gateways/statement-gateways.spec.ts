@@ -33,6 +33,10 @@ describe('camt.053 gateway', () => {
     expect(s.lines[2].endToEndId).toBe('PO-1');
     // the same content without bank reference gets the same checksum key on a re-parse
     expect(gw.parse(Buffer.from(xml)).lines[1].key).toBe(s.lines[1].key);
+    // … and exactly the keys earlier versions gave these lines (computed with the parser before returns were kept),
+    // so a statement imported before an upgrade is still recognized and nothing is credited twice
+    expect(s.lines[1].key).toBe('camt:sha256:abf2cd4af93fea7ceaeaa11e5e8d70ab8bd16fc72132d83741456f31bcb3aecf');
+    expect(s.lines[2].key).toBe('camt:sha256:196db4f34bbad5f72778a9c397f0afd2e035eb2c8adec910f114ce20ed787ada');
   });
 
   it('parse_reversalsAndReturns_areKeptWithTheirFlags_notDropped', () => {
@@ -115,6 +119,15 @@ describe('MT940 gateway', () => {
       ['credit', 1200n, true],
     ]);
     expect(lines[0].key).not.toBe(lines[1].key);
+  });
+
+  it('parse_keysOfOrdinaryLines_areThoseEarlierVersionsGave', () => {
+    // computed with the parser before reversals were kept: a statement imported before an upgrade stays known
+    const file = mt940({ lines: [{ amount: '45,00', info: '166?20RF18539007547034?32ERIKA MUSTERMANN' }, { amount: '12,00', mark: 'D', bankRef: 'BK9', info: '166?20PAYOUT' }] });
+    expect(new Mt940Gateway().parse(Buffer.from(file)).lines.map((l) => l.key)).toEqual([
+      'mt940:sha256:79ec87f9c93792a85be4a57c9a9f0775de6144cad04e8a4c10130947d51f1efb',
+      'mt940:DE02120300000000202051:2026-12-04:BK9:1200',
+    ]);
   });
 
   it('parse_brokenStatementLine_isRefusedWithLineNumber', () => {
