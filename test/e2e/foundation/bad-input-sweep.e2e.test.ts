@@ -1,4 +1,5 @@
 import { createIsolatedDatabase, TestApp, uniq } from '../../support/app-harness';
+import { enrolDevice, setupEvent } from '../access-control/ac-support';
 
 // Several thousand requests over HTTPS; a passing run takes well under a minute.
 jest.setTimeout(300_000);
@@ -84,8 +85,9 @@ function attemptsFor(doc: Schema, { method, path, op }: Operation): Attempt[] {
 }
 
 /**
- * Every route the OpenAPI document lists, with garbage in the path ids, the query and the body, as a platform admin
- * and as an organizer admin: each answer is a 4xx problem (JSON with a stable `code`) or a success, never a 5xx.
+ * Every route the OpenAPI document lists, with garbage in the path ids, the query and the body, as a platform admin,
+ * an organizer admin, a presale clerk and an enrolled scanner device: each answer is a 4xx problem (JSON with a
+ * stable `code`) or a success, never a 5xx.
  * Own database, own Redis prefix and no workers in the process, so what slips through affects no other suite.
  */
 describe('bad-input sweep over the whole API (real HTTPS)', () => {
@@ -117,7 +119,8 @@ describe('bad-input sweep over the whole API (real HTTPS)', () => {
 
     const organizer = await t.createTenant('organizer', ['organizer-admin']);
     const office = await t.createTenant('presale-office', ['presale-clerk']);
-    const tokens = { admin: await t.adminToken(), organizer: organizer.token, office: office.token };
+    const scanner = await enrolDevice(t, await setupEvent(t, new Map()), 'sweep scanner');
+    const tokens = { admin: await t.adminToken(), organizer: organizer.token, office: office.token, scanner: scanner.token };
     const failures: string[] = [];
     let sent = 0;
     const jobs = operations.flatMap((o) => attemptsFor(doc, o).flatMap((a) => Object.entries(tokens).map(([who, token]) => ({ o, a, who, token }))));
