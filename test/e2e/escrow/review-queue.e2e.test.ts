@@ -124,6 +124,67 @@ describe('escrow: statement matching and the review queue (real HTTPS)', () => {
     expect((await t.get('/escrow/trial-balance', admin)).body).toMatchObject({ balanced: true, negativeAccounts: 0 });
   });
 
+  it('sepaRefundReturnedByTheBank_isOwedAgain_andItsReplacementIsPaidToTheNewAccountOnce', async () => {
+    // a late payment (the order expired) refunded by SEPA to the payer's IBAN from the statement
+    const late = await openOrder([2200]);
+    await sales.expired(late);
+    await escrowOrder(t, late.orderId, 'expired');
+    const tag = late.orderId.slice(0, 8);
+    expect((await uploadStatement(t, admin, camt053({ msgId: `RR1-${tag}`, entries: [{ amount: '22.00', bankRef: `RR1-${tag}`, strdRef: late.rf }] }))).result.result).toMatchObject({
+      review: 1,
+    });
+    const [item] = await itemsFor([late.orderId]);
+    expect((await t.post(`/escrow/review-items/${item.id}/refund`, {}, admin)).body).toMatchObject({ refunded: '2200', refundStatus: 'pending' });
+    const refundOf = async (where: string, arg: string) =>
+      (await sql(t, `select id, status, end_to_end_id, creditor_iban, run_id, replaces_refund_id from escrow.refund where ${where} = ?`, [arg]))[0];
+    expect((await t.post('/escrow/refund-runs', {}, admin)).status).toBe(201); // a parallel suite's run may take ours too
+    const first = await refundOf('review_item_id', item.id);
+    expect(first).toMatchObject({ status: 'issued', creditor_iban: 'DE89370400440532013000' });
+
+    // the customer's bank sends it back: account closed (AC04), same EndToEndId and amount
+    const back = camt053({ msgId: `RR2-${tag}`, entries: [{ amount: '22.00', direction: 'CRDT', endToEndId: first.end_to_end_id, returnReason: 'AC04', bankRef: `RR2-${tag}` }] });
+    expect(xmllint(back, 'camt.053.001.08')).toMatch(/validates/);
+    expect((await uploadStatement(t, admin, back)).result.result).toMatchObject({ returned: 1, returnsApplied: 1, matched: 0, review: 0 });
+    expect(await refundOf('id', first.id)).toMatchObject({ status: 'returned' });
+    const again = await refundOf('replaces_refund_id', first.id);
+    expect(again).toMatchObject({ status: 'pending', creditor_iban: null });
+    expect(again.end_to_end_id).not.toBe(first.end_to_end_id);
+    const listed = await t.get('/escrow/refunds?status=returned', admin);
+    expect(listed.body.map((r: any) => r.id)).toContain(first.id);
+    expect((await t.get('/escrow/reconciliation', admin)).body.returns.find((x: any) => x.refundId === first.id)).toMatchObject({ returnReason: 'AC04', booked: true });
+    expect((await t.get('/escrow/trial-balance', admin)).body).toMatchObject({ balanced: true, unbalancedEntries: 0 });
+
+    // the same return again (an overlapping statement) changes nothing: still one replacement
+    const overlap = camt053({ msgId: `RR3-${tag}`, entries: [{ amount: '22.00', direction: 'CRDT', endToEndId: first.end_to_end_id, returnReason: 'AC04', bankRef: `RR2-${tag}` }] });
+    expect((await uploadStatement(t, admin, overlap)).result.result).toMatchObject({ alreadyImported: 1, returned: 0 });
+    expect(await sql(t, `select 1 from escrow.refund where replaces_refund_id = ?`, [first.id])).toHaveLength(1);
+
+    // without an account the replacement waits; a bad IBAN or a refund that is not pending is refused
+    expect((await t.post('/escrow/refund-runs', {}, admin)).status).toBe(201);
+    expect(await refundOf('id', again.id)).toMatchObject({ status: 'pending' });
+    const badIban = await t.request('PUT', `/escrow/refunds/${again.id}/creditor`, { token: admin, body: { creditorIban: 'DE89370400440532013001', creditorName: 'Erika Mustermann' } });
+    expect(badIban.status).toBe(422);
+    expect(badIban.body.code).toBe('ESCROW.IBAN_INVALID');
+    const notPending = await t.request('PUT', `/escrow/refunds/${first.id}/creditor`, { token: admin, body: { creditorIban: 'GB82WEST12345698765432', creditorName: 'Erika Mustermann' } });
+    expect(notPending.status).toBe(409);
+    expect(notPending.body.code).toBe('ESCROW.REFUND_NOT_PENDING');
+    const unknown = await t.request('PUT', '/escrow/refunds/00000000-0000-0000-0000-000000000000/creditor', { token: admin, body: { creditorIban: 'GB82WEST12345698765432', creditorName: 'X' } });
+    expect(unknown.status).toBe(404);
+    const ok = await t.request('PUT', `/escrow/refunds/${again.id}/creditor`, { token: admin, body: { creditorIban: 'gb82 west 1234 5698 7654 32', creditorName: 'Erika Mustermann' } });
+    expect(ok.status).toBe(200);
+    expect(ok.body).toMatchObject({ creditorIban: 'GB82WEST12345698765432' });
+
+    // the next run pays it to the new account, in a valid pain.001
+    expect((await t.post('/escrow/refund-runs', {}, admin)).status).toBe(201);
+    const paid = await refundOf('id', again.id);
+    expect(paid.status).toBe('issued');
+    const file = await t.get(`/escrow/payout-runs/${paid.run_id}/pain.001.xml`, admin);
+    expect(xmllint(file.text, 'pain.001.001.09')).toMatch(/validates/);
+    expect(file.text).toContain(`<EndToEndId>${again.end_to_end_id}</EndToEndId>`);
+    expect(file.text).toContain('<IBAN>GB82WEST12345698765432</IBAN>');
+    expect((await t.get('/escrow/trial-balance', admin)).body).toMatchObject({ balanced: true, unbalancedEntries: 0, negativeAccounts: 0 });
+  });
+
   it('mt940Upload_isImportedByTheJob_andMatchesRfSplitAcrossSubfields', async () => {
     const o = await openOrder([3300]);
     const printed = formatCreditorReference(o.rf);

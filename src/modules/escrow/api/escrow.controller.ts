@@ -40,6 +40,7 @@ import {
   PayeeAccountRequest,
   PayoutRunRequest,
   RefundRunRequest,
+  RefundCreditorRequest,
   RefundsQuery,
   ReviewQueueQuery,
   ReviewRefundRequest,
@@ -189,6 +190,13 @@ export class EscrowAdminController {
   @Roles('platform-admin')
   refundList(@Query() q: RefundsQuery) {
     return this.queries.refunds(q.status ?? null);
+  }
+
+  @Put('refunds/:id/creditor')
+  @Roles('platform-admin')
+  @ApiOperation({ summary: "Set the account a pending SEPA refund is paid to (e.g. the replacement of a refund the customer's bank returned)" })
+  refundCreditor(@Param('id', uuid) id: string, @Body() b: RefundCreditorRequest) {
+    return this.tx((em) => this.refunds.setCreditor(em, id, b));
   }
 
   @Post('settlements')

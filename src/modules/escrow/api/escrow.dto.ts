@@ -66,7 +66,18 @@ export class RefundRunRequest {
 }
 
 export class RefundsQuery {
-  @ApiPropertyOptional({ enum: ['pending', 'issued'] }) @IsOptional() @IsIn(['pending', 'issued']) status?: 'pending' | 'issued';
+  @ApiPropertyOptional({ enum: ['pending', 'issued', 'returned'] })
+  @IsOptional()
+  @IsIn(['pending', 'issued', 'returned'])
+  status?: 'pending' | 'issued' | 'returned';
+}
+
+export class RefundCreditorRequest {
+  @ApiProperty({ example: 'DE89370400440532013000', description: 'IBAN (spaces allowed); check digits are verified' })
+  @IsString()
+  @Length(15, 42)
+  creditorIban!: string;
+  @ApiProperty({ example: 'Erika Mustermann' }) @IsString() @Length(1, 70) creditorName!: string;
 }
 
 export class SettlementRequest {

@@ -154,7 +154,8 @@ export class EscrowQueries {
     return runSql(
       this.em(),
       `select id, order_id "orderId", order_number "orderNumber", review_item_id "reviewItemId", amount_minor::text amount, currency, reason, method, status,
-              creditor_name "creditorName", creditor_iban "creditorIban", run_id "runId", created_at "createdAt", issued_at "issuedAt"
+              creditor_name "creditorName", creditor_iban "creditorIban", run_id "runId", created_at "createdAt", issued_at "issuedAt",
+              replaces_refund_id "replacesRefundId", end_to_end_id "endToEndId"
          from escrow.refund where (?::text is null or status = ?) order by created_at desc limit 1000`,
       [status, status],
     );
@@ -205,7 +206,7 @@ export class EscrowQueries {
     const returns = await runSql(
       em,
       `select t.id, t.booking_date "bookingDate", t.direction, t.amount_minor::text amount, t.reversal, t.return_reason "returnReason",
-              t.end_to_end_id "endToEndId", t.remittance, t.settlement_id "settlementId", (t.entry_id is not null) "booked"
+              t.end_to_end_id "endToEndId", t.remittance, t.settlement_id "settlementId", t.refund_id "refundId", (t.entry_id is not null) "booked"
          from escrow.bank_transaction t where t.outcome = 'returned' and t.currency = ? order by t.booking_date, t.created_at limit 1000`,
       [currency],
     );

@@ -9,8 +9,10 @@ import { ESCROW_EVENTS, RefundIssued } from '../contracts';
 import { Bookings } from '../domain/bookings';
 import { Accounts, accountId, EntryDraft, reversal } from '../domain/ledger';
 import { CARD_PAYMENT_PROVIDER, CardPaymentProvider } from '../domain/payment-gateway';
+import { pgArray } from '../infrastructure/bulk-sql';
 import { LedgerWriter } from '../infrastructure/ledger-writer';
 import { writePain001 } from '../infrastructure/sepa/pain001.writer';
+import { isValidIban } from '../domain/sepa-mandate';
 import type { OrderRow } from './order-book';
 
 interface NewRefund {
@@ -27,6 +29,9 @@ interface NewRefund {
   /** The entry that made the money owed (credit on refunds-payable). */
   owedEntryId: string;
 }
+
+/** The EndToEndId a refund's transfer carries (and its return comes back with). */
+const refundEndToEndId = (id: string) => `RF-${id.slice(0, 8)}${id.slice(9, 13)}`;
 
 /**
  * Money back to customers: order refunds (cancellation, Sales' refund, event cancellation) and refunds of review
@@ -119,12 +124,76 @@ export class RefundService {
       `insert into escrow.refund (id, order_id, order_number, payment_id, review_item_id, amount_minor, currency, reason, method, creditor_name, creditor_iban,
                                   status, end_to_end_id, entry_id)
        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
-      [id, r.orderId ?? null, r.orderNumber ?? null, r.paymentId ?? null, r.reviewItemId ?? null, r.amount.toString(), r.currency, r.reason, r.method, r.creditorName ?? null, r.creditorIban ?? null, `RF-${id.slice(0, 8)}${id.slice(9, 13)}`, r.owedEntryId],
+      [id, r.orderId ?? null, r.orderNumber ?? null, r.paymentId ?? null, r.reviewItemId ?? null, r.amount.toString(), r.currency, r.reason, r.method, r.creditorName ?? null, r.creditorIban ?? null, refundEndToEndId(id), r.owedEntryId],
     );
     if (r.method !== 'card' || !r.paymentId) return { id, status: 'pending' };
     const done = await this.card.refund({ paymentId: r.paymentId, amount: r.amount, currency: r.currency });
     await this.issue(em, [{ id, amount: r.amount, currency: r.currency, orderId: r.orderId ?? null, orderNumber: r.orderNumber ?? null, reason: r.reason }], null, done.refundReference);
     return { id, status: 'issued' };
+  }
+
+  /**
+   * SEPA refunds the customer's bank sent back (a credit on the trust account with the refund's EndToEndId and the
+   * same amount): the refund becomes `returned`, the money is owed again (Dr escrow bank / Cr refunds payable) and a
+   * replacement refund — pending, without IBAN until `setCreditor` — takes its place. Returns the applied lines.
+   * Must run inside the import's transaction; the refunds are locked, so a return is applied once.
+   */
+  async takeBackReturned(
+    em: EntityManager,
+    lines: { key: string; endToEndId: string; amount: bigint; currency: string; returnReason: string | null }[],
+  ): Promise<Map<string, { refundId: string; entryId: string }>> {
+    const applied = new Map<string, { refundId: string; entryId: string }>();
+    if (!lines.length) return applied;
+    const rows = await runSql<{
+      id: string; order_id: string | null; order_number: string | null; payment_id: string | null; review_item_id: string | null;
+      amount_minor: string; currency: string; reason: string; creditor_name: string | null; end_to_end_id: string;
+    }>(
+      em,
+      `select id, order_id, order_number, payment_id, review_item_id, amount_minor::text, currency, reason, creditor_name, end_to_end_id from escrow.refund
+        where end_to_end_id = any(?::text[]) and status = 'issued' and method = 'sepa' order by id for update`,
+      [pgArray([...new Set(lines.map((l) => l.endToEndId))])],
+    );
+    const byE2e = new Map(rows.map((r) => [r.end_to_end_id, r]));
+    const taken: { r: (typeof rows)[number]; e: EntryDraft; why: string }[] = [];
+    for (const l of lines) {
+      const r = byE2e.get(l.endToEndId);
+      if (!r || r.currency !== l.currency || BigInt(r.amount_minor) !== l.amount) continue; // not exactly this refund: a person decides
+      byE2e.delete(l.endToEndId); // once
+      const why = `returned by the bank${l.returnReason ? ` (${l.returnReason})` : ''}`;
+      const e = Bookings.refundReturned(r.currency, l.amount, `Refund ${r.order_number ?? r.id} ${why}`, r.order_id);
+      taken.push({ r, e, why });
+      applied.set(l.key, { refundId: r.id, entryId: e.id });
+    }
+    if (!taken.length) return applied;
+    await this.ledger.post(
+      em,
+      taken.map((x) => x.e),
+    );
+    for (const { r, e, why } of taken) {
+      await runSql(em, `update escrow.refund set status = 'returned', return_entry_id = ? where id = ? and status = 'issued'`, [e.id, r.id]);
+      const id = newId();
+      await runSql(
+        em,
+        `insert into escrow.refund (id, order_id, order_number, payment_id, review_item_id, amount_minor, currency, reason, method, creditor_name, creditor_iban,
+                                    status, end_to_end_id, entry_id, replaces_refund_id)
+         values (?, ?, ?, ?, ?, ?, ?, ?, 'sepa', ?, null, 'pending', ?, ?, ?)`,
+        [id, r.order_id, r.order_number, r.payment_id, r.review_item_id, r.amount_minor, r.currency, `${r.reason} — re-issue: ${why}`.slice(0, 500), r.creditor_name, refundEndToEndId(id), e.id, r.id],
+      );
+    }
+    return applied;
+  }
+
+  /** Sets the account a pending SEPA refund is paid to (a returned refund's replacement, or a payer without IBAN). */
+  async setCreditor(em: EntityManager, refundId: string, creditor: { creditorIban: string; creditorName: string }) {
+    const iban = creditor.creditorIban.replace(/\s+/g, '').toUpperCase();
+    if (!isValidIban(iban)) throw new DomainError('ESCROW.IBAN_INVALID', 'creditorIban is not a valid IBAN (check digits)', 'unprocessable', { field: 'creditorIban' });
+    const [r] = await runSql<{ status: string; method: string }>(em, `select status, method from escrow.refund where id = ? for update`, [refundId]);
+    if (!r) throw DomainError.notFound('ESCROW.REFUND_NOT_FOUND', 'refund');
+    if (r.status !== 'pending' || r.method !== 'sepa') {
+      throw new DomainError('ESCROW.REFUND_NOT_PENDING', `only a pending SEPA refund can get a new account (this one is ${r.method}, ${r.status})`, 'conflict');
+    }
+    await runSql(em, `update escrow.refund set creditor_iban = ?, creditor_name = ? where id = ?`, [iban, creditor.creditorName, refundId]);
+    return { refundId, status: 'pending', creditorIban: iban, creditorName: creditor.creditorName };
   }
 
   /** The SEPA refund run: every pending refund with an IBAN, one pain.001 file, entries posted, RefundIssued sent. */

@@ -147,6 +147,14 @@ export const Bookings = {
     ]);
   },
 
+  /** A SEPA refund came back from the customer's bank: the money is on the trust account again and still owed. */
+  refundReturned(currency: string, amount: bigint, what: string, orderId?: string | null): EntryDraft {
+    return entry({ kind: 'refund-returned', currency, description: what, orderId }, [
+      [Accounts.escrowBank(currency), amount],
+      [Accounts.refundsPayable(currency), -amount],
+    ]);
+  },
+
   /** A counter sale's partial refund was paid back in cash by the office: it owes the escrow that much less. */
   refundPaidByOffice(o: EscrowOrder, amount: bigint): EntryDraft {
     return entry(
