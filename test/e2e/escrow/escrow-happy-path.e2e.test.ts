@@ -109,6 +109,53 @@ describe('escrow: online order → camt.053 → paid → payout (real HTTPS)', (
     expect(BigInt(rec2.body.difference)).toBe(BigInt(rec2.body.ledgerBalance) - BigInt(rec2.body.statementClosingBalance));
   });
 
+  it('payoutReturnedByTheBank_restoresThePayable_andIsPaidAgainOnlyToAnotherAccount', async () => {
+    const org = await t.createTenant('organizer', ['organizer-admin']);
+    const payee = (iban: string) => t.request('PUT', '/escrow/my/payee-account', { token: org.token, body: { holderName: 'Konzertbüro Nord', iban } });
+    expect((await payee('DE89370400440532013000')).status).toBe(200);
+    const order = sales.order({ organizerId: org.organizationId, prices: [5000] });
+    await sales.placed(order);
+    const rf = await waitFor('rf', async () => (await escrowOrder(t, order.orderId)).rf_reference);
+    const tag = order.orderId.slice(0, 8);
+    expect((await uploadStatement(t, admin, camt053({ msgId: `PR1-${tag}`, entries: [{ amount: '50.00', strdRef: rf, bankRef: `PR1-${tag}` }] }))).result.result.matched).toBe(1);
+    const run = await t.post('/escrow/payout-runs', { eventId: order.event.id }, admin);
+    expect(run.body.count).toBe(1);
+    const { endToEndId, amount } = run.body.payouts[0];
+    const euros = `${BigInt(amount) / 100n}.${String(BigInt(amount) % 100n).padStart(2, '0')}`;
+    const eventView = async () => (await t.get(`/escrow/my/events/${order.event.id}`, org.token)).body;
+    expect(await eventView()).toMatchObject({ payable: '0', paidOut: amount });
+
+    // the bank statement shows the payout leaving, then coming back: account closed (AC04)
+    const back = camt053({
+      msgId: `PR2-${tag}`,
+      entries: [
+        { amount: euros, direction: 'DBIT', endToEndId, bankRef: `PR2-${tag}` },
+        { amount: euros, direction: 'CRDT', endToEndId, returnReason: 'AC04', bankRef: `PR3-${tag}` },
+      ],
+    });
+    expect(xmllint(back, 'camt.053.001.08')).toMatch(/validates/);
+    expect((await uploadStatement(t, admin, back)).result.result).toMatchObject({ outgoing: 1, returned: 1, returnsApplied: 1, matched: 0 });
+    expect(await eventView()).toMatchObject({ payable: amount, paidOut: null });
+    const rec = await t.get('/escrow/reconciliation', admin);
+    expect(rec.body.returns.find((x: any) => x.endToEndId === endToEndId)).toMatchObject({ returnReason: 'AC04', booked: true, direction: 'credit' });
+    expect(rec.body.inTransit.map((x: any) => x.endToEndId)).not.toContain(endToEndId);
+    expect((await t.get('/escrow/trial-balance', admin)).body).toMatchObject({ balanced: true, unbalancedEntries: 0 });
+
+    // not again to the account that returned it …
+    const same = await t.post('/escrow/payout-runs', { eventId: order.event.id }, admin);
+    expect(same.body).toMatchObject({ count: 0, skipped: [{ eventId: order.event.id, reason: expect.stringContaining('returned') }] });
+    // … but to the new one, once
+    expect((await payee('GB82WEST12345698765432')).status).toBe(200);
+    const again = await t.post('/escrow/payout-runs', { eventId: order.event.id }, admin);
+    expect(again.body).toMatchObject({ count: 1, total: amount });
+    expect(again.body.payouts[0].endToEndId).not.toBe(endToEndId);
+    expect(xmllint(again.body.xml, 'pain.001.001.09')).toMatch(/validates/);
+    expect(again.body.xml).toContain('<IBAN>GB82WEST12345698765432</IBAN>');
+    expect((await t.post('/escrow/payout-runs', { eventId: order.event.id }, admin)).body).toMatchObject({ count: 0 });
+    expect(await eventView()).toMatchObject({ payable: '0', paidOut: amount });
+    expect((await t.get('/escrow/trial-balance', admin)).body).toMatchObject({ balanced: true, unbalancedEntries: 0 });
+  });
+
   it('payout_beforeTheEventDate_isNotMade', async () => {
     const org = await t.createTenant('organizer', ['organizer-admin']);
     await t.request('PUT', '/escrow/my/payee-account', { token: org.token, body: { holderName: 'Future Events', iban: 'DE89370400440532013000' } });

@@ -77,7 +77,7 @@ export class EscrowQueries {
               coalesce(sum(o.system_fee_minor + o.guarantee_minor + o.commission_minor) filter (where o.status = 'paid'), 0)::text "fees",
               count(o.*) filter (where o.status = 'paid')::int "paidOrders",
               count(o.*) filter (where o.status = 'awaiting-payment')::int "awaitingPayment",
-              (select amount_minor::text from escrow.payout p where p.event_id = a.event_id) "paidOut"
+              (select amount_minor::text from escrow.payout p where p.event_id = a.event_id and p.status = 'paid') "paidOut"
          from escrow.account a left join escrow.account_balance b on b.account_id = a.id
          left join escrow.order_account o on o.event_id = a.event_id
         where a.type = 'organizer-payable' and a.owner_id = ?
@@ -184,7 +184,7 @@ export class EscrowQueries {
     const inTransit = await runSql(
       em,
       `select 'payout' kind, p.end_to_end_id "endToEndId", p.amount_minor::text amount, p.created_at "createdAt" from escrow.payout p
-        where p.currency = ? and not exists (select 1 from escrow.bank_transaction t where t.direction = 'debit' and t.end_to_end_id = p.end_to_end_id)
+        where p.currency = ? and p.status = 'paid' and not exists (select 1 from escrow.bank_transaction t where t.direction = 'debit' and t.end_to_end_id = p.end_to_end_id)
        union all
        select 'refund', f.end_to_end_id, f.amount_minor::text, f.issued_at from escrow.refund f
         where f.currency = ? and f.status = 'issued' and f.method = 'sepa'
@@ -206,7 +206,7 @@ export class EscrowQueries {
     const returns = await runSql(
       em,
       `select t.id, t.booking_date "bookingDate", t.direction, t.amount_minor::text amount, t.reversal, t.return_reason "returnReason",
-              t.end_to_end_id "endToEndId", t.remittance, t.settlement_id "settlementId", t.refund_id "refundId", (t.entry_id is not null) "booked"
+              t.end_to_end_id "endToEndId", t.remittance, t.settlement_id "settlementId", t.refund_id "refundId", t.payout_id "payoutId", (t.entry_id is not null) "booked"
          from escrow.bank_transaction t where t.outcome = 'returned' and t.currency = ? order by t.booking_date, t.created_at limit 1000`,
       [currency],
     );

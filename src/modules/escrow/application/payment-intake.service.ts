@@ -11,6 +11,7 @@ import { isReturn, ParsedStatement, StatementLine } from '../domain/statement';
 import { bulkSql, pgArray } from '../infrastructure/bulk-sql';
 import { LedgerWriter } from '../infrastructure/ledger-writer';
 import { CompletedPayment, ORDER_COLUMNS, OrderBook, OrderRow, toOrder } from './order-book';
+import { PayoutService } from './payout.service';
 import { RefundService } from './refund.service';
 
 /** A payment that arrived in the trust account, from a bank statement line or a card capture. */
@@ -49,7 +50,7 @@ export interface ImportSummary {
 }
 
 /** What became of a returned / reversed line: applied to a settlement or a refund (booked), else only listed. */
-type AppliedReturn = { settlementId: string; entryId: string } | { refundId: string; entryId: string };
+type AppliedReturn = { settlementId: string; entryId: string } | { refundId: string; entryId: string } | { payoutId: string; entryId: string };
 
 interface SettlementRow {
   id: string;
@@ -72,6 +73,7 @@ export class PaymentIntake {
     private readonly book: OrderBook,
     private readonly ledger: LedgerWriter,
     private readonly refunds: RefundService,
+    private readonly payouts: PayoutService,
   ) {}
 
   /** The summary of an identical file imported before (by sha-256), or null. */
@@ -159,12 +161,13 @@ export class PaymentIntake {
       await bulkSql(
         em,
         `insert into escrow.bank_transaction (id, import_id, tx_key, direction, amount_minor, currency, booking_date, remittance, end_to_end_id,
-                                              counterparty_name, counterparty_iban, outcome, payment_id, reversal, return_reason, settlement_id, refund_id, entry_id)
+                                              counterparty_name, counterparty_iban, outcome, payment_id, reversal, return_reason, settlement_id, refund_id, payout_id,
+                                              entry_id)
          select id, ?, tx_key, direction, amount_minor, currency, booking_date, remittance, end_to_end_id, counterparty_name, counterparty_iban, outcome, payment_id,
-                reversal, return_reason, settlement_id, refund_id, entry_id
+                reversal, return_reason, settlement_id, refund_id, payout_id, entry_id
            from jsonb_to_recordset(?::jsonb) as x(id uuid, tx_key text, direction text, amount_minor bigint, currency text, booking_date date, remittance text,
                 end_to_end_id text, counterparty_name text, counterparty_iban text, outcome text, payment_id uuid, reversal boolean, return_reason text,
-                settlement_id uuid, refund_id uuid, entry_id uuid)`,
+                settlement_id uuid, refund_id uuid, payout_id uuid, entry_id uuid)`,
         [
           importId,
           JSON.stringify(
@@ -188,6 +191,7 @@ export class PaymentIntake {
                 return_reason: l.returnReason,
                 settlement_id: ret && 'settlementId' in ret ? ret.settlementId : null,
                 refund_id: ret && 'refundId' in ret ? ret.refundId : null,
+                payout_id: ret && 'payoutId' in ret ? ret.payoutId : null,
                 entry_id: ret?.entryId ?? null,
               };
             }),
@@ -214,20 +218,19 @@ export class PaymentIntake {
    * Returned / reversed money, applied where it is unambiguous:
    * - money coming back with a SEPA refund's EndToEndId and amount: the refund was returned by the customer's bank
    *   (RefundService.takeBackReturned: owed again, a replacement refund waits for a new IBAN);
+   * - money coming back with a payout's EndToEndId and amount: the organizer's bank returned it
+   *   (PayoutService.takeBackReturned: the event's payable is restored and paid again to another account);
    * - money leaving that names a settlement (its RF reference as EndToEndId — how a direct-debit collection is returned
    *   — or in the remittance information): the settlement is reopened by the amount (it was marked paid when the
    *   collection arrived) and the office owes it again (Dr office receivable / Cr escrow bank).
-   * Everything else (a reversed customer payment, a payout coming back, an unknown return) books nothing by itself: it
+   * Everything else (a reversed customer payment, an unknown or partial return) books nothing by itself: it
    * is stored with outcome `returned` and listed by the reconciliation, where it explains the difference to the bank
    * until a person deals with it. Returns the applied ones by line key.
    */
   private async applyReturns(em: EntityManager, returns: StatementLine[]): Promise<Map<string, AppliedReturn>> {
-    const applied = new Map<string, AppliedReturn>(
-      await this.refunds.takeBackReturned(
-        em,
-        returns.filter((l) => l.direction === 'credit' && l.endToEndId).map((l) => ({ ...l, endToEndId: l.endToEndId! })),
-      ),
-    );
+    // Money coming back names what went out by its EndToEndId: refunds (RF-…) and payouts (PO-…) never share one.
+    const back = returns.filter((l) => l.direction === 'credit' && l.endToEndId).map((l) => ({ ...l, endToEndId: l.endToEndId! }));
+    const applied = new Map<string, AppliedReturn>([...(await this.refunds.takeBackReturned(em, back)), ...(await this.payouts.takeBackReturned(em, back))]);
     const out = returns.filter((l) => l.direction === 'debit');
     if (!out.length) return applied;
     const refsPer = out.map((l) => [

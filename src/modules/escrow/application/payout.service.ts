@@ -7,6 +7,7 @@ import { DomainError } from '../../../shared-kernel/domain-error';
 import { newId } from '../../../shared-kernel/ids';
 import { Bookings } from '../domain/bookings';
 import { EntryDraft } from '../domain/ledger';
+import { pgArray } from '../infrastructure/bulk-sql';
 import { LedgerWriter } from '../infrastructure/ledger-writer';
 import { writePain001 } from '../infrastructure/sepa/pain001.writer';
 
@@ -24,7 +25,9 @@ export interface PayoutRunResult {
 /**
  * Organizer payouts: after the event start + ESCROW_PAYOUT_DELAY_DAYS, each event's posted organizer payable (its
  * revenue minus fees) is paid out in one SEPA credit-transfer file (pain.001.001.09) and the payout entry posted.
- * No payout before the event (date check); none twice (unique payout per event in the database).
+ * No payout before the event (date check); none twice (unique paid payout per event in the database). A payout the
+ * bank returns (`takeBackReturned`) restores the payable; the event is then paid out again, but not to the account
+ * that returned it.
  */
 @Injectable()
 export class PayoutService {
@@ -37,9 +40,13 @@ export class PayoutService {
   async run(em: EntityManager, opts: { organizerId?: string; eventId?: string; createdBy?: string | null }): Promise<PayoutRunResult> {
     const currency = this.config.ESCROW_CURRENCY;
     const cutoff = new Date(this.clock.now().getTime() - this.config.ESCROW_PAYOUT_DELAY_DAYS * 86400_000);
-    const rows = await runSql<{ organizer_id: string; event_id: string; payable: string; starts_at: Date; open_orders: number; unsettled: number; holder_name: string | null; iban: string | null; bic: string | null }>(
+    const rows = await runSql<{
+      organizer_id: string; event_id: string; payable: string; starts_at: Date; open_orders: number; unsettled: number;
+      holder_name: string | null; iban: string | null; bic: string | null; returned_here: boolean;
+    }>(
       em,
-      `select a.owner_id organizer_id, a.event_id, (-b.posted_minor)::text payable, ev.starts_at, ev.open_orders, ev.unsettled, pa.holder_name, pa.iban, pa.bic
+      `select a.owner_id organizer_id, a.event_id, (-b.posted_minor)::text payable, ev.starts_at, ev.open_orders, ev.unsettled, pa.holder_name, pa.iban, pa.bic,
+              exists (select 1 from escrow.payout r where r.event_id = a.event_id and r.status = 'returned' and r.creditor_iban = pa.iban) returned_here
          from escrow.account a
          join escrow.account_balance b on b.account_id = a.id
          join lateral (select max(o.event_starts_at) starts_at,
@@ -49,7 +56,7 @@ export class PayoutService {
                         where o.event_id = a.event_id) ev on true
          left join escrow.payee_account pa on pa.organization_id = a.owner_id
         where a.type = 'organizer-payable' and a.currency = ? and b.posted_minor < 0
-          and not exists (select 1 from escrow.payout p where p.event_id = a.event_id)
+          and not exists (select 1 from escrow.payout p where p.event_id = a.event_id and p.status = 'paid')
           and (?::uuid is null or a.owner_id = ?::uuid) and (?::uuid is null or a.event_id = ?::uuid)
         order by a.event_id
         for update of b`,
@@ -67,7 +74,9 @@ export class PayoutService {
               ? 'counter sales not yet settled by the presale offices'
               : !r.iban
                 ? 'no payee bank account on file'
-                : null;
+                : r.returned_here
+                  ? 'a payout to this bank account was returned: the organizer must set another account'
+                  : null;
       if (why) skipped.push({ eventId: r.event_id, organizerId: r.organizer_id, reason: why });
       return !why;
     });
@@ -132,10 +141,24 @@ export class PayoutService {
     try {
       await runSql(
         em,
-        `insert into escrow.payout (id, run_id, organizer_id, event_id, amount_minor, currency, end_to_end_id, entry_id)
-         select id, ?, organizer_id, event_id, amount_minor, ?, end_to_end_id, entry_id
-           from jsonb_to_recordset(?::jsonb) as x(id uuid, organizer_id uuid, event_id uuid, amount_minor bigint, end_to_end_id text, entry_id uuid)`,
-        [runId, currency, JSON.stringify(payouts.map((p) => ({ id: p.id, organizer_id: p.r.organizer_id, event_id: p.r.event_id, amount_minor: p.amount.toString(), end_to_end_id: e2e(p.id), entry_id: p.entry.id })))],
+        `insert into escrow.payout (id, run_id, organizer_id, event_id, amount_minor, currency, end_to_end_id, entry_id, creditor_iban)
+         select id, ?, organizer_id, event_id, amount_minor, ?, end_to_end_id, entry_id, creditor_iban
+           from jsonb_to_recordset(?::jsonb) as x(id uuid, organizer_id uuid, event_id uuid, amount_minor bigint, end_to_end_id text, entry_id uuid, creditor_iban text)`,
+        [
+          runId,
+          currency,
+          JSON.stringify(
+            payouts.map((p) => ({
+              id: p.id,
+              organizer_id: p.r.organizer_id,
+              event_id: p.r.event_id,
+              amount_minor: p.amount.toString(),
+              end_to_end_id: e2e(p.id),
+              entry_id: p.entry.id,
+              creditor_iban: p.r.iban,
+            })),
+          ),
+        ],
       );
     } catch (e) {
       if (String((e as Error).message).includes('payout_event_id_key')) throw new DomainError('ESCROW.PAYOUT_ALREADY_DONE', 'an event in this run was paid out concurrently', 'conflict');
@@ -151,5 +174,37 @@ export class PayoutService {
       skipped,
       xml,
     };
+  }
+
+  /**
+   * Payouts the organizer's bank sent back (a credit with the payout's EndToEndId and amount): the payout becomes
+   * `returned` and the event's payable is restored (Dr escrow bank / Cr organizer payable), so a later run pays it
+   * again — to another account. Must run inside the import's transaction. Returns the applied lines.
+   */
+  async takeBackReturned(
+    em: EntityManager,
+    lines: { key: string; endToEndId: string; amount: bigint; currency: string; returnReason: string | null }[],
+  ): Promise<Map<string, { payoutId: string; entryId: string }>> {
+    const applied = new Map<string, { payoutId: string; entryId: string }>();
+    if (!lines.length) return applied;
+    const rows = await runSql<{ id: string; organizer_id: string; event_id: string; amount_minor: string; currency: string; end_to_end_id: string }>(
+      em,
+      `select id, organizer_id, event_id, amount_minor::text, currency, end_to_end_id from escrow.payout
+        where end_to_end_id = any(?::text[]) and status = 'paid' order by id for update`,
+      [pgArray([...new Set(lines.map((l) => l.endToEndId))])],
+    );
+    const byE2e = new Map(rows.map((r) => [r.end_to_end_id, r]));
+    const drafts: EntryDraft[] = [];
+    for (const l of lines) {
+      const p = byE2e.get(l.endToEndId);
+      if (!p || p.currency !== l.currency || BigInt(p.amount_minor) !== l.amount) continue; // not exactly this payout: a person decides
+      byE2e.delete(l.endToEndId);
+      const e = Bookings.payoutReturned(p.organizer_id, p.event_id, p.currency, l.amount, `Payout for event ${p.event_id} returned by the bank${l.returnReason ? ` (${l.returnReason})` : ''}`);
+      drafts.push(e);
+      applied.set(l.key, { payoutId: p.id, entryId: e.id });
+    }
+    await this.ledger.post(em, drafts);
+    for (const [, a] of applied) await runSql(em, `update escrow.payout set status = 'returned', return_entry_id = ? where id = ? and status = 'paid'`, [a.entryId, a.payoutId]);
+    return applied;
   }
 }

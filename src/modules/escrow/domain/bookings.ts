@@ -182,6 +182,14 @@ export const Bookings = {
     ]);
   },
 
+  /** A payout came back from the organizer's bank: the money is on the trust account and owed to the organizer again. */
+  payoutReturned(organizerId: string, eventId: string, currency: string, amount: bigint, what: string): EntryDraft {
+    return entry({ kind: 'payout-returned', currency, description: what, eventId }, [
+      [Accounts.escrowBank(currency), amount],
+      [Accounts.organizerPayable(organizerId, eventId, currency), -amount],
+    ]);
+  },
+
   /** Settlement statement: the office keeps its commission, so its receivable is reduced by it. */
   settlementCommissionOffset(officeId: string, currency: string, commission: bigint, period: string): EntryDraft | null {
     if (commission === 0n) return null;
