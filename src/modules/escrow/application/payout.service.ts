@@ -7,6 +7,7 @@ import { DomainError } from '../../../shared-kernel/domain-error';
 import { newId } from '../../../shared-kernel/ids';
 import { Bookings } from '../domain/bookings';
 import { EntryDraft } from '../domain/ledger';
+import { pairReturns, ReturnedTransfer } from '../domain/statement';
 import { pgArray } from '../infrastructure/bulk-sql';
 import { LedgerWriter } from '../infrastructure/ledger-writer';
 import { writePain001 } from '../infrastructure/sepa/pain001.writer';
@@ -181,10 +182,7 @@ export class PayoutService {
    * `returned` and the event's payable is restored (Dr escrow bank / Cr organizer payable), so a later run pays it
    * again — to another account. Must run inside the import's transaction. Returns the applied lines.
    */
-  async takeBackReturned(
-    em: EntityManager,
-    lines: { key: string; endToEndId: string; amount: bigint; currency: string; returnReason: string | null }[],
-  ): Promise<Map<string, { payoutId: string; entryId: string }>> {
+  async takeBackReturned(em: EntityManager, lines: ReturnedTransfer[]): Promise<Map<string, { payoutId: string; entryId: string }>> {
     const applied = new Map<string, { payoutId: string; entryId: string }>();
     if (!lines.length) return applied;
     const rows = await runSql<{ id: string; organizer_id: string; event_id: string; amount_minor: string; currency: string; end_to_end_id: string }>(
@@ -193,16 +191,12 @@ export class PayoutService {
         where end_to_end_id = any(?::text[]) and status = 'paid' order by id for update`,
       [pgArray([...new Set(lines.map((l) => l.endToEndId))])],
     );
-    const byE2e = new Map(rows.map((r) => [r.end_to_end_id, r]));
-    const drafts: EntryDraft[] = [];
-    for (const l of lines) {
-      const p = byE2e.get(l.endToEndId);
-      if (!p || p.currency !== l.currency || BigInt(p.amount_minor) !== l.amount) continue; // not exactly this payout: a person decides
-      byE2e.delete(l.endToEndId);
-      const e = Bookings.payoutReturned(p.organizer_id, p.event_id, p.currency, l.amount, `Payout for event ${p.event_id} returned by the bank${l.returnReason ? ` (${l.returnReason})` : ''}`);
-      drafts.push(e);
-      applied.set(l.key, { payoutId: p.id, entryId: e.id });
-    }
+    const drafts = pairReturns(lines, rows).map(({ line, sent: p }) => {
+      const why = `returned by the bank${line.returnReason ? ` (${line.returnReason})` : ''}`;
+      const e = Bookings.payoutReturned(p.organizer_id, p.event_id, p.currency, line.amount, `Payout for event ${p.event_id} ${why}`);
+      applied.set(line.key, { payoutId: p.id, entryId: e.id });
+      return e;
+    });
     await this.ledger.post(em, drafts);
     for (const [, a] of applied) await runSql(em, `update escrow.payout set status = 'returned', return_entry_id = ? where id = ? and status = 'paid'`, [a.entryId, a.payoutId]);
     return applied;

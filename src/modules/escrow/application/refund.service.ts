@@ -13,6 +13,7 @@ import { pgArray } from '../infrastructure/bulk-sql';
 import { LedgerWriter } from '../infrastructure/ledger-writer';
 import { writePain001 } from '../infrastructure/sepa/pain001.writer';
 import { isValidIban } from '../domain/sepa-mandate';
+import { pairReturns, ReturnedTransfer } from '../domain/statement';
 import type { OrderRow } from './order-book';
 
 interface NewRefund {
@@ -138,10 +139,7 @@ export class RefundService {
    * replacement refund — pending, without IBAN until `setCreditor` — takes its place. Returns the applied lines.
    * Must run inside the import's transaction; the refunds are locked, so a return is applied once.
    */
-  async takeBackReturned(
-    em: EntityManager,
-    lines: { key: string; endToEndId: string; amount: bigint; currency: string; returnReason: string | null }[],
-  ): Promise<Map<string, { refundId: string; entryId: string }>> {
+  async takeBackReturned(em: EntityManager, lines: ReturnedTransfer[]): Promise<Map<string, { refundId: string; entryId: string }>> {
     const applied = new Map<string, { refundId: string; entryId: string }>();
     if (!lines.length) return applied;
     const rows = await runSql<{
@@ -153,17 +151,12 @@ export class RefundService {
         where end_to_end_id = any(?::text[]) and status = 'issued' and method = 'sepa' order by id for update`,
       [pgArray([...new Set(lines.map((l) => l.endToEndId))])],
     );
-    const byE2e = new Map(rows.map((r) => [r.end_to_end_id, r]));
-    const taken: { r: (typeof rows)[number]; e: EntryDraft; why: string }[] = [];
-    for (const l of lines) {
-      const r = byE2e.get(l.endToEndId);
-      if (!r || r.currency !== l.currency || BigInt(r.amount_minor) !== l.amount) continue; // not exactly this refund: a person decides
-      byE2e.delete(l.endToEndId); // once
-      const why = `returned by the bank${l.returnReason ? ` (${l.returnReason})` : ''}`;
-      const e = Bookings.refundReturned(r.currency, l.amount, `Refund ${r.order_number ?? r.id} ${why}`, r.order_id);
-      taken.push({ r, e, why });
-      applied.set(l.key, { refundId: r.id, entryId: e.id });
-    }
+    const taken = pairReturns(lines, rows).map(({ line, sent: r }) => {
+      const why = `returned by the bank${line.returnReason ? ` (${line.returnReason})` : ''}`;
+      const e = Bookings.refundReturned(r.currency, line.amount, `Refund ${r.order_number ?? r.id} ${why}`, r.order_id);
+      applied.set(line.key, { refundId: r.id, entryId: e.id });
+      return { r, e, why };
+    });
     if (!taken.length) return applied;
     await this.ledger.post(
       em,

@@ -29,6 +29,25 @@ export interface StatementLine {
  */
 export const isReturn = (l: Pick<StatementLine, 'reversal' | 'returnReason'>): boolean => l.reversal || l.returnReason !== null;
 
+/** A transfer of ours coming back (a returned refund or payout), named by the EndToEndId it went out with. */
+export type ReturnedTransfer = Pick<StatementLine, 'key' | 'amount' | 'currency' | 'returnReason'> & { endToEndId: string };
+
+/**
+ * Pairs each returned transfer with the outgoing transfer it names — same EndToEndId, currency and amount, each
+ * outgoing one at most once. Anything less exact stays unpaired (a person decides).
+ */
+export function pairReturns<T extends { end_to_end_id: string; currency: string; amount_minor: string }>(lines: ReturnedTransfer[], sent: T[]): { line: ReturnedTransfer; sent: T }[] {
+  const open = new Map(sent.map((s) => [s.end_to_end_id, s]));
+  const pairs: { line: ReturnedTransfer; sent: T }[] = [];
+  for (const line of lines) {
+    const s = open.get(line.endToEndId);
+    if (!s || s.currency !== line.currency || BigInt(s.amount_minor) !== line.amount) continue;
+    open.delete(line.endToEndId);
+    pairs.push({ line, sent: s });
+  }
+  return pairs;
+}
+
 export interface ParsedStatement {
   format: 'camt.053' | 'mt940';
   accountIban: string | null;
