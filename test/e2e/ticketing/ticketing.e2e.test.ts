@@ -396,6 +396,20 @@ describe('ticketing (real HTTPS, PostgreSQL, Redis, SMTP)', () => {
     expect(afterCompromise.keys.map((k) => k.keyId)).toEqual([1, 3]);
     expect(await verifyTicketBarcode(k2code, afterCompromise, atEvent)).toEqual({ valid: false, reason: 'UNKNOWN_KEY' });
     expect((await t.post(`/ticketing/events/${eventId}/keys/rotate`, { compromised: false }, office.token)).status).toBe(403);
+
+    // another organizer cannot rotate (or claim) this event's keys: 404, and nothing changed
+    const other = await t.createTenant('organizer', ['organizer-admin']);
+    const foreign = await t.post(`/ticketing/events/${eventId}/keys/rotate`, { compromised: true }, other.token);
+    expect(foreign.status).toBe(404);
+    expect(foreign.body.code).toBe('TICKETING.EVENT_NOT_FOUND');
+    expect((await trust()).keys.map((k) => k.keyId)).toEqual([1, 3]);
+
+    // concurrent rotations by the owner run one after another: all answered, exactly one active key at the end
+    const many = await Promise.all(Array.from({ length: 4 }, () => t.post(`/ticketing/events/${eventId}/keys/rotate`, { compromised: false }, organizer.token)));
+    expect(many.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    expect(new Set(many.map((r) => r.body.activeKeyId)).size).toBe(4);
+    const active = await runSql(t.em(), `select key_id from ticketing.signing_key where event_id = ? and status = 'active'`, [eventId]);
+    expect(active).toHaveLength(1);
   });
 
   it('openApi_documentsTheTicketingRoutesAndBodies', async () => {

@@ -41,8 +41,15 @@ export class SigningKeyStore {
     throw new Error('could not create a signing key');
   }
 
-  /** Retires (or marks compromised) the active key and creates the next one. Returns the new key id. */
+  /**
+   * Retires (or marks compromised) the active key and creates the next one. Returns the new key id. Rotations of one
+   * event run one after another (a concurrent one would otherwise insert a second active key); an event whose keys
+   * belong to another organizer does not exist for the caller (404, as for every foreign resource).
+   */
   async rotate(em: EntityManager, organizerId: string, eventId: string, compromised: boolean): Promise<{ keyId: number; previousKeyId: number | null }> {
+    await runSql(em, `select pg_advisory_xact_lock(hashtextextended(?, 0))`, [`ticketing.signing_key/${eventId}`]);
+    const foreign = await runSql(em, `select 1 from ticketing.signing_key where event_id = ? and organizer_id <> ? limit 1`, [eventId, organizerId]);
+    if (foreign.length) throw DomainError.notFound('TICKETING.EVENT_NOT_FOUND', 'event');
     const prev = await runSql<{ key_id: number }>(
       em,
       `update ticketing.signing_key set status = ?, retired_at = now(), version = nextval('ticketing.trust_version_seq')
