@@ -57,12 +57,38 @@ function oversized(doc: Schema, s: Schema | undefined): unknown {
   );
 }
 
+const NIL = '00000000-0000-0000-0000-000000000000';
+
+/**
+ * A body of the right shape — the documented example, else a plain value of the field's type and format — so the
+ * request passes validation and reaches the handler, which must then refuse the ids that name nothing with a 4xx.
+ * `edge`: the same shape with the values at their edges (0 → -1, '' for strings, empty lists).
+ */
+function plausible(doc: Schema, s: Schema | undefined, edge = false, depth = 0): unknown {
+  const r = resolve(doc, s);
+  if (!r || depth > 6) return null;
+  if (r.type === 'object' || r.properties) {
+    return Object.fromEntries(Object.entries((r.properties ?? {}) as Record<string, Schema>).map(([k, p]) => [k, plausible(doc, p, edge, depth + 1)]));
+  }
+  if (r.type === 'array') return edge ? [] : [plausible(doc, r.items, edge, depth + 1)];
+  if (r.type === 'integer' || r.type === 'number') return edge ? -1 : (r.example ?? r.minimum ?? 1);
+  if (r.type === 'boolean') return !edge;
+  if (edge) return '';
+  if (r.example !== undefined) return r.example;
+  if (r.enum?.length) return r.enum[0];
+  if (r.format === 'uuid') return NIL;
+  if (r.format === 'date-time') return '2026-12-24T19:00:00.000Z';
+  if (r.format === 'date') return '2026-12-24';
+  if (r.format === 'email') return 'sweep@example.invalid';
+  return 'sweep';
+}
+
 function attemptsFor(doc: Schema, { method, path, op }: Operation): Attempt[] {
   const params: Schema[] = (op.parameters ?? []).map((p: Schema) => resolve(doc, p)!);
   const pathParams = params.filter((p) => p.in === 'path').map((p) => p.name as string);
   const queryParams = params.filter((p) => p.in === 'query').map((p) => p.name as string);
   const fill = (id: string) => pathParams.reduce((acc, name) => acc.replace(`{${name}}`, id), path);
-  const real = fill('00000000-0000-0000-0000-000000000000');
+  const real = fill(NIL);
   const out: Attempt[] = pathParams.length ? BAD_IDS.map((id) => ({ what: `path id ${id.slice(0, 24)}`, path: fill(id) })) : [{ what: 'as is', path }];
   for (const q of queryParams) for (const v of BAD_QUERY_VALUES) out.push({ what: `query ${q}=${v.slice(0, 24)}`, path: `${real}?${q}=${v}` });
   out.push({ what: 'undeclared query parameter', path: `${real}?__sweep__=1` });
@@ -78,6 +104,8 @@ function attemptsFor(doc: Schema, { method, path, op }: Operation): Attempt[] {
       json('unknown field', JSON.stringify({ __sweep__: { nested: [1, 2, 3] } })),
       json('wrong types', JSON.stringify(typeConfused(doc, schema))),
       json('oversized fields', JSON.stringify(oversized(doc, schema))),
+      json('plausible body', JSON.stringify(plausible(doc, schema))),
+      json('edge values', JSON.stringify(plausible(doc, schema, true))),
       { what: 'text/plain body', path: real, raw: 'hello', headers: { 'content-type': 'text/plain' } },
     );
   }
