@@ -6,6 +6,7 @@ import { ConflictReportQuery } from './application/conflict-report.query';
 import { EVENT_TRUST_SOURCE } from './application/event-trust-source.port';
 import {
   EventCancelledHandler,
+  EventCreatedHandler,
   OrderCancelledHandler,
   OrderPaidHandler,
   OrderRefundedHandler,
@@ -39,6 +40,7 @@ import { TicketingTrustAdapter } from './infrastructure/ticketing-trust.adapter'
     OrderCancelledHandler,
     OrderRefundedHandler,
     EventCancelledHandler,
+    EventCreatedHandler,
     TrustChangedHandler,
   ],
 })

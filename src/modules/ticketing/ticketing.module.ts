@@ -5,7 +5,7 @@ import { BarcodeIssuer } from './application/barcodes/barcode-issuer';
 import { KeyRotationService } from './application/barcodes/key-rotation.service';
 import { DELIVERY } from './application/delivery/delivery.port';
 import { HomeDeliveryService } from './application/delivery/home-delivery.service';
-import { EventCancelledHandler, OrderCancelledHandler, OrderPaidHandler, OrderRefundedHandler } from './application/event-handlers/sales-order.handlers';
+import { EventCancelledHandler, EventCreatedHandler, OrderCancelledHandler, OrderPaidHandler, OrderRefundedHandler } from './application/event-handlers/sales-order.handlers';
 import { PartyDirectoryHandler } from './application/event-handlers/party-directory.handler';
 import { PrintRunService } from './application/printing/print-run.service';
 import { BlankStockService } from './application/stock/blank-stock.service';
@@ -49,6 +49,7 @@ import { TicketingCrypto } from './infrastructure/ticketing-crypto';
     OrderCancelledHandler,
     OrderRefundedHandler,
     EventCancelledHandler,
+    EventCreatedHandler,
     PartyDirectoryHandler,
     PrintRunJob,
     DeliverHomeJob,

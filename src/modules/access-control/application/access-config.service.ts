@@ -34,8 +34,8 @@ export class AccessConfigService {
   ) {}
 
   /**
-   * Sets an event's re-entry policy. The first organizer to configure an event owns it here (Access Control sees
-   * events only through Sales' events); another organizer's event is a 404.
+   * Sets an event's re-entry policy. An event Sales announced (`sales.EventCreated`) belongs to its organizer; an event
+   * not (yet) announced is owned by the first organizer to configure it. Another organizer's event is a 404.
    */
   async configureEvent(p: Principal, eventId: string, policy: ReentryPolicy) {
     const rows = await runSql<{ organizer_id: string }>(

@@ -207,6 +207,10 @@ export class CatalogueService {
       // Fresh statistics for the reservation statements' index choices (a new event can add 100,000 rows at once;
       // without this the planner may scan instead of using the partial "free" indexes until autovacuum runs).
       await runSql(em, `analyze sales.stock_unit`);
+      await this.outbox.append(
+        em,
+        integrationEvent(SALES_EVENTS.EventCreated, { eventId, organizerId: p.organizationId, name: input.name, startsAt: startsAt.toISOString() }, p.organizationId),
+      );
       return { id: eventId, capacity: plan.seat_count + plan.ga_capacity, categories: cats.map((c) => ({ id: c.id, key: c.key, name: c.name })) };
     });
   }

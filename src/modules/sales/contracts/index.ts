@@ -101,6 +101,12 @@ export type SeatsReleased = IntegrationEvent<
   }
 >;
 
+/**
+ * An organizer created an event: from now on it is theirs. Ticketing and Access Control record the owner, so no other
+ * organizer can claim the event id there (their signing keys, gates and devices are created on first use).
+ */
+export type EventCreated = IntegrationEvent<'sales.EventCreated', { eventId: string; organizerId: string; name: string; startsAt: string }>;
+
 /** The organizer cancelled the event: Escrow refunds every paid order, Ticketing and Access Control void tickets. */
 export type EventCancelled = IntegrationEvent<'sales.EventCancelled', { eventId: string; organizerId: string; reason: string; cancelledAt: string }>;
 
@@ -112,4 +118,5 @@ export const SALES_EVENTS = {
   OrderRefunded: 'sales.OrderRefunded',
   SeatsReleased: 'sales.SeatsReleased',
   EventCancelled: 'sales.EventCancelled',
+  EventCreated: 'sales.EventCreated',
 } as const;

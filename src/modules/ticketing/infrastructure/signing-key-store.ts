@@ -43,12 +43,17 @@ export class SigningKeyStore {
 
   /**
    * Retires (or marks compromised) the active key and creates the next one. Returns the new key id. Rotations of one
-   * event run one after another (a concurrent one would otherwise insert a second active key); an event whose keys
-   * belong to another organizer does not exist for the caller (404, as for every foreign resource).
+   * event run one after another (a concurrent one would otherwise insert a second active key); an event that Sales
+   * announced for another organizer, or whose keys are another organizer's, does not exist for the caller (404).
    */
   async rotate(em: EntityManager, organizerId: string, eventId: string, compromised: boolean): Promise<{ keyId: number; previousKeyId: number | null }> {
     await runSql(em, `select pg_advisory_xact_lock(hashtextextended(?, 0))`, [`ticketing.signing_key/${eventId}`]);
-    const foreign = await runSql(em, `select 1 from ticketing.signing_key where event_id = ? and organizer_id <> ? limit 1`, [eventId, organizerId]);
+    const foreign = await runSql(
+      em,
+      `select 1 from ticketing.event_owner where event_id = ? and organizer_id <> ?
+       union all select 1 from ticketing.signing_key where event_id = ? and organizer_id <> ? limit 1`,
+      [eventId, organizerId, eventId, organizerId],
+    );
     if (foreign.length) throw DomainError.notFound('TICKETING.EVENT_NOT_FOUND', 'event');
     const prev = await runSql<{ key_id: number }>(
       em,

@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { runSql } from '../../../../infrastructure/database/sql';
 import { IntegrationEventConsumer, OnIntegrationEvent } from '../../../../infrastructure/messaging/integration-event-handler.decorator';
-import { EventCancelled, OrderCancelled, OrderPaid, OrderRefunded, SALES_EVENTS } from '../../../sales/contracts';
+import { EventCancelled, EventCreated, OrderCancelled, OrderPaid, OrderRefunded, SALES_EVENTS } from '../../../sales/contracts';
 import { AccessDirectory } from '../access-directory';
 import { FeedNotifier } from '../feed-notifier';
 
@@ -91,5 +91,18 @@ export class EventCancelledHandler implements IntegrationEventConsumer<EventCanc
     );
     this.dir.forgetEvent(eventId);
     this.notifier.changed(eventId);
+  }
+}
+
+/**
+ * Sales says who owns a new event: its Access Control row is created for that organizer (default re-entry policy), so
+ * no other organizer can claim the event id here (configuring an event otherwise claims it on first use).
+ */
+@Injectable()
+@OnIntegrationEvent(SALES_EVENTS.EventCreated, 'access-control.event-owner')
+export class EventCreatedHandler implements IntegrationEventConsumer<EventCreated> {
+  async handle(event: EventCreated, em: EntityManager): Promise<void> {
+    const { eventId, organizerId } = event.payload;
+    await runSql(em, `insert into access_control.event (event_id, organizer_id) values (?, ?) on conflict (event_id) do nothing`, [eventId, organizerId]);
   }
 }

@@ -4,7 +4,7 @@ import { runSql } from '../../../../infrastructure/database/sql';
 import { IntegrationEventConsumer, OnIntegrationEvent } from '../../../../infrastructure/messaging/integration-event-handler.decorator';
 import { JobQueue } from '../../../../infrastructure/jobs/jobs.module';
 import { newId } from '../../../../shared-kernel/ids';
-import { EventCancelled, OrderCancelled, OrderPaid, OrderRefunded, SALES_EVENTS } from '../../../sales/contracts';
+import { EventCancelled, EventCreated, OrderCancelled, OrderPaid, OrderRefunded, SALES_EVENTS } from '../../../sales/contracts';
 import { BarcodeIssuer } from '../barcodes/barcode-issuer';
 
 /**
@@ -124,5 +124,15 @@ export class EventCancelledHandler implements IntegrationEventConsumer<EventCanc
     const rows = await runSql<{ ticket_id: string }>(em, `select ticket_id from ticketing.ticket where event_id = ? and organizer_id = ? and status = 'paid'`, [eventId, organizerId]);
     await endTickets(em, this.issuer, organizerId, rows.map((r) => r.ticket_id), 'cancelled', null);
     await runSql(em, `update ticketing.home_delivery set status = 'cancelled' where event_id = ? and status = 'pending'`, [eventId]);
+  }
+}
+
+/** Sales says who owns a new event: from then on only that organizer can create or rotate its signing keys. */
+@Injectable()
+@OnIntegrationEvent(SALES_EVENTS.EventCreated, 'ticketing.event-owner')
+export class EventCreatedHandler implements IntegrationEventConsumer<EventCreated> {
+  async handle(event: EventCreated, em: EntityManager): Promise<void> {
+    const { eventId, organizerId } = event.payload;
+    await runSql(em, `insert into ticketing.event_owner (event_id, organizer_id) values (?, ?) on conflict (event_id) do nothing`, [eventId, organizerId]);
   }
 }
