@@ -13,7 +13,6 @@ import 'reflect-metadata';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import Redis from 'ioredis';
-import { Client } from 'pg';
 import { Agent, request } from 'undici';
 import { loadConfig } from '../../config/configuration';
 import { AppModule } from '../../src/app.module';
@@ -22,7 +21,7 @@ import { loadTlsMaterial } from '../../src/infrastructure/http/tls-material';
 import { ClientCertEnforcer } from '../../src/modules/security/pki/application/client-cert-enforcer';
 import { BusinessListener } from '../../src/modules/security/pki/infrastructure/business-listener.service';
 import { createCaCertificate, newSerial, signCrl } from '../../src/modules/security/pki/infrastructure/x509-toolkit';
-import { BENCH_ADMIN, BENCH_ARGS, PG_BASE, ROOT, RUN, numberArg } from './support';
+import { BENCH_ADMIN, BENCH_ARGS, ROOT, RUN, adminSql, dbUrl, numberArg } from './support';
 
 const args = BENCH_ARGS;
 const arg = numberArg;
@@ -33,22 +32,6 @@ const DB = `proticket_pkibench_${RUN}`;
 const PREFIX = `pt-pkibench-${RUN}`;
 const ADMIN = BENCH_ADMIN;
 const log = (s: string) => process.stderr.write(`[bench:pki] ${s}\n`);
-const dbUrl = () => {
-  const u = new URL(PG_BASE);
-  u.pathname = `/${DB}`;
-  return u.toString();
-};
-
-async function pgAdmin(sql: string) {
-  const c = new Client({ connectionString: PG_BASE });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
-
 async function call(agent: Agent, url: string, method: string, body?: unknown, token?: string) {
   const headers: Record<string, string> = {};
   if (token) headers.authorization = `Bearer ${token}`;
@@ -81,11 +64,11 @@ async function load(agent: Agent, url: string, token: string) {
 
 async function main() {
   log(`scratch database ${DB}`);
-  execFileSync(process.execPath, ['-r', 'ts-node/register/transpile-only', 'scripts/migrate.ts'], { cwd: ROOT, env: { ...process.env, DATABASE_URL: dbUrl() }, stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(process.execPath, ['-r', 'ts-node/register/transpile-only', 'scripts/migrate.ts'], { cwd: ROOT, env: { ...process.env, DATABASE_URL: dbUrl(DB) }, stdio: ['ignore', 'ignore', 'inherit'] });
   const config = loadConfig({
     ...process.env,
     NODE_ENV: 'test',
-    DATABASE_URL: dbUrl(),
+    DATABASE_URL: dbUrl(DB),
     REDIS_KEY_PREFIX: PREFIX,
     HTTP_PORT: '0',
     HTTP_HOST: '127.0.0.1',
@@ -152,7 +135,7 @@ async function main() {
   } finally {
     await plain.close();
     await app.close();
-    await pgAdmin(`drop database if exists "${DB}" with (force)`).catch(() => undefined);
+    await adminSql(`drop database if exists "${DB}" with (force)`).catch(() => undefined);
     const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1 });
     const keys = await redis.keys(`${PREFIX}:*`).catch(() => [] as string[]);
     if (keys.length) await redis.del(...keys);
