@@ -1,5 +1,5 @@
 /**
- * `npm run bench:reservations [-- --instances 2 --clients 64 --seconds 40 --pgbench-seconds 15]`
+ * `npm run bench:reservations [-- --instances 2 --clients 64 --seconds 40 --pgbench-seconds 15 --driver lean|undici]`
  *
  * Reservation throughput over real HTTPS against a scratch database:
  * 1. migrates a scratch database, starts N API instances (child processes, same database),
@@ -18,12 +18,14 @@ import { Client } from 'pg';
 import { Agent, request } from 'undici';
 import { loadConfig } from '../../config/configuration';
 import { loadTlsMaterial } from '../../src/infrastructure/http/tls-material';
-import { BENCH_ADMIN, BENCH_ARGS, PG_BASE, ROOT, RUN, adminSql, dbUrl, numberArg } from './support';
+import { BENCH_ADMIN, BENCH_ARGS, PG_BASE, ROOT, RUN, adminSql, dbUrl, numberArg, apiServerArgs, LeanHttpsConnection } from './support';
 
 const args = BENCH_ARGS;
 const arg = numberArg;
 const INSTANCES = arg('instances', 1);
 const CLIENTS = arg('clients', 64);
+/** The load phases' HTTPS client: `lean` (default, see LeanHttpsConnection in support.ts) or `undici`. */
+const DRIVER = BENCH_ARGS.includes('--driver') ? BENCH_ARGS[BENCH_ARGS.indexOf('--driver') + 1] : 'lean';
 const SECONDS = arg('seconds', 40);
 const PGBENCH_SECONDS = arg('pgbench-seconds', 15);
 const BASE_PORT = arg('port', 18443);
@@ -72,7 +74,7 @@ async function serverCpu(pid: number): Promise<number> {
 function startServer(i: number, env: NodeJS.ProcessEnv): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
     const port = BASE_PORT + i;
-    const child = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), '-r', 'ts-node/register/transpile-only', 'scripts/bench/reservations-server.ts'], {
+    const child = spawn(process.execPath, apiServerArgs('reservations'), {
       cwd: ROOT,
       env: { ...env, HTTP_PORT: String(port) },
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -134,6 +136,13 @@ async function main(): Promise<void> {
       });
       const text = await r.body.text();
       return { status: r.statusCode, body: text ? JSON.parse(text) : null };
+    };
+    // the load phases' clients: one lean keep-alive HTTPS connection each (LeanHttpsConnection), or undici's pool
+    const lean = Array.from({ length: CLIENTS }, (_, c) => new LeanHttpsConnection('127.0.0.1', BASE_PORT + (c % INSTANCES), tls.ca!));
+    const loadCall = async (c: number, method: string, p: string, body?: unknown): Promise<{ status: number; body: any }> => {
+      if (DRIVER === 'undici') return call(c, method, p, body);
+      const r = await lean[c].request(method, p, body === undefined ? {} : { 'content-type': 'application/json' }, body === undefined ? undefined : JSON.stringify(body));
+      return { status: r.status, body: r.body.length ? JSON.parse(r.body.toString()) : null };
     };
 
     // ---- setup: organizer, venue, 20,000-seat plan + 50,000 GA, event all online ---------------------------------
@@ -244,7 +253,7 @@ async function main(): Promise<void> {
         const t1 = performance.now();
         let r: { status: number; body: any };
         try {
-          r = await call(c, 'POST', p, body);
+          r = await loadCall(c, 'POST', p, body);
         } catch (e) {
           errors++;
           errorKinds.set(`network: ${(e as Error).message.slice(0, 60)}`, (errorKinds.get(`network: ${(e as Error).message.slice(0, 60)}`) ?? 0) + 1);
@@ -295,13 +304,14 @@ async function main(): Promise<void> {
     await Promise.all(
       Array.from({ length: CLIENTS }, async (_, c) => {
         while (Date.now() < floorEnd) {
-          const r = await call(c, 'GET', '/health/live').catch(() => null);
+          const r = await loadCall(c, 'GET', '/health/live').catch(() => null);
           if (r?.status === 200) floorRequests++;
         }
       }),
     );
     const floorS = (performance.now() - floorStarted) / 1000;
     const floorCpuMs = (await Promise.all(servers.map((s) => serverCpu(s.pid!)))).reduce((a, v, i) => a + v - floorCpuBefore[i], 0);
+    lean.forEach((l) => l.close());
     await agent.close();
 
     // ---- verify against the database -------------------------------------------------------------------------------
@@ -351,6 +361,7 @@ async function main(): Promise<void> {
     const result = {
       instances: INSTANCES,
       clients: CLIENTS,
+      driver: DRIVER,
       duration_s: +elapsedS.toFixed(2),
       requests: ok + refused + errors,
       reservations: ok,
@@ -379,7 +390,7 @@ async function main(): Promise<void> {
       event_create_ms: eventCreateMs,
     };
     const rows: [string, string][] = [
-      ['API instances / clients', `${INSTANCES} / ${CLIENTS}`],
+      ['API instances / clients', `${INSTANCES} / ${CLIENTS} (${DRIVER} HTTPS client)`],
       ['duration', `${result.duration_s} s`],
       ['successful reservations', `${ok} (${result.reservations_per_s}/s)`],
       ['refused (409/422, nothing written)', `${refused}`],

@@ -1,5 +1,5 @@
 /**
- * `npm run bench:scan [-- --clients 64 --seconds 15 --pgbench-seconds 15 --instances 1 --keep-db]`
+ * `npm run bench:scan [-- --clients 64 --seconds 15 --pgbench-seconds 15 --instances 1 --driver lean|undici --keep-db]`
  *
  * Access Control over real HTTPS against a scratch database:
  * 1. migrates a scratch database, starts one API instance (child process),
@@ -24,7 +24,7 @@ import { Agent, request } from 'undici';
 import { loadConfig } from '../../config/configuration';
 import { loadTlsMaterial } from '../../src/infrastructure/http/tls-material';
 import { base45Encode, encodeSignedPart, joinSigned } from '../../src/modules/ticketing/contracts';
-import { BENCH_ADMIN, BENCH_ARGS, PG_BASE, ROOT, RUN, adminSql, dbUrl, numberArg } from './support';
+import { BENCH_ADMIN, BENCH_ARGS, PG_BASE, ROOT, RUN, adminSql, dbUrl, numberArg, apiServerArgs, LeanHttpsConnection } from './support';
 
 const args = BENCH_ARGS;
 const arg = numberArg;
@@ -33,6 +33,8 @@ const SECONDS = arg('seconds', 15);
 const PGBENCH_SECONDS = arg('pgbench-seconds', 15);
 const PORT = arg('port', 18643);
 const INSTANCES = arg('instances', 1);
+/** The load phase's HTTPS client: `lean` (default, see LeanHttpsConnection) or `undici`. */
+const DRIVER = args.includes('--driver') ? args[args.indexOf('--driver') + 1] : 'lean';
 const BENCH_DB = `proticket_scanbench_${RUN}`;
 const PGBENCH_DB = `proticket_scanpg_${RUN}`;
 const ADMIN = BENCH_ADMIN;
@@ -43,7 +45,7 @@ const admin = adminSql;
 
 function startServer(env: NodeJS.ProcessEnv, port: number): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), '-r', 'ts-node/register/transpile-only', 'scripts/bench/scan-server.ts'], {
+    const child = spawn(process.execPath, apiServerArgs('scan'), {
       cwd: ROOT,
       env: { ...env, HTTP_PORT: String(port) },
       stdio: ['pipe', 'pipe', 'inherit'],
@@ -188,6 +190,12 @@ async function main(): Promise<void> {
     const lat: number[] = [];
     const deadline = Date.now() + SECONDS * 1000;
     let seq = 0;
+    const lean = devices.map((_, c) => new LeanHttpsConnection('127.0.0.1', PORT + (c % INSTANCES), tlsMaterial.ca!));
+    const scanCall = async (c: number, body: object, token: string) => {
+      if (DRIVER === 'undici') return call('POST', '/access-control/scanner/scans', body, token, agent, c);
+      const r = await lean[c].request('POST', '/access-control/scanner/scans', { 'content-type': 'application/json', authorization: `Bearer ${token}` }, JSON.stringify(body));
+      return { status: r.status, body: r.contentType.includes('json') && r.body.length ? JSON.parse(r.body.toString()) : null, bytes: r.body.length };
+    };
     const client = async (c: number) => {
       const dev = devices[c];
       while (Date.now() < deadline) {
@@ -215,7 +223,7 @@ async function main(): Promise<void> {
         }
         const t0 = performance.now();
         try {
-          const res = await call('POST', '/access-control/scanner/scans', { barcode: code, gateId: dev.gate, direction: 'in', scanId: `b${c}-${++seq}`, deviceTime: new Date().toISOString() }, dev.token, agent, c);
+          const res = await scanCall(c, { barcode: code, gateId: dev.gate, direction: 'in', scanId: `b${c}-${++seq}`, deviceTime: new Date().toISOString() }, dev.token);
           lat.push(performance.now() - t0);
           if (res.status !== 200) {
             errors++;
@@ -236,6 +244,7 @@ async function main(): Promise<void> {
     const started = performance.now();
     await Promise.all(Array.from({ length: CLIENTS }, (_, c) => client(c)));
     const elapsedS = (performance.now() - started) / 1000;
+    lean.forEach((l) => l.close());
     const scans = lat.length;
     // server CPU per scan (all instances): each instance reports its CPU time since its first scan request
     const stats = await Promise.all(
@@ -361,6 +370,7 @@ async function main(): Promise<void> {
     result = {
       instances: INSTANCES,
       clients: CLIENTS,
+      driver: DRIVER,
       duration_s: +elapsedS.toFixed(2),
       scans,
       errors,
@@ -382,7 +392,7 @@ async function main(): Promise<void> {
       double_admissions: doubleAdmissions + hourDouble,
     };
     rows.push(
-      ['clients (one enrolled device each)', `${CLIENTS}`],
+      ['clients (one enrolled device each)', `${CLIENTS} (${DRIVER} HTTPS client)`],
       ['duration', `${result.duration_s} s`],
       ['API instances', `${INSTANCES}`],
       ['scans', `${scans} (${result.scans_per_s}/s), errors ${errors}${errors ? ` ${JSON.stringify(errorKinds)}` : ''}`],
