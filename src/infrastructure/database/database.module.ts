@@ -1,11 +1,13 @@
-import { MikroOrmMiddleware, MikroOrmModule } from '@mikro-orm/nestjs';
-import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
+import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { Module } from '@nestjs/common';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { APP_CONFIG, AppConfig } from '../../../config/configuration';
-import { HOT_ROUTES } from '../http/hot-routes';
 import { mikroOrmOptions } from './mikro-orm.config';
 
-/** MikroORM on PostgreSQL with a request-scoped entity manager (RequestContext middleware for every other route). */
+/**
+ * MikroORM on PostgreSQL. The request-scoped entity manager (a RequestContext per request, except on the hot routes) is
+ * bound by a Fastify hook, http/request-scope.ts, not by Nest middleware.
+ */
 @Module({
   imports: [
     MikroOrmModule.forRootAsync({
@@ -15,11 +17,4 @@ import { mikroOrmOptions } from './mikro-orm.config';
     }),
   ],
 })
-export class DatabaseModule implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
-    consumer
-      .apply(MikroOrmMiddleware)
-      .exclude(...HOT_ROUTES) // no request context on the hot routes (hot-routes.ts)
-      .forRoutes({ path: '{*all}', method: RequestMethod.ALL });
-  }
-}
+export class DatabaseModule {}

@@ -3,7 +3,9 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
-import { Logger } from 'nestjs-pino';
+import { MikroORM } from '@mikro-orm/core';
+import { Logger, Params, PARAMS_PROVIDER_TOKEN, PinoLogger } from 'nestjs-pino';
+import type { Options } from 'pino-http';
 import { AppConfig } from '../../../config/configuration';
 import { Metrics } from '../metrics/metrics.module';
 import { ProblemDetailsFilter } from './problem.filter';
@@ -12,6 +14,7 @@ import { BSI_TLS_POLICY } from './tls-policy';
 import { createValidationPipe } from './validation';
 import { REDIS } from '../redis/redis.module';
 import { registerPublicRateLimit } from './rate-limit';
+import { registerRequestScope } from './request-scope';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -39,6 +42,11 @@ export async function createHttpApp(rootModule: DynamicModule, config: AppConfig
   app.useLogger(app.get(Logger));
 
   const fastify = app.getHttpAdapter().getInstance();
+  registerRequestScope(fastify, {
+    em: app.get(MikroORM).em,
+    httpLog: (app.get<Params>(PARAMS_PROVIDER_TOKEN).pinoHttp ?? {}) as Options,
+    rootLogger: () => PinoLogger.root,
+  });
   await registerPublicRateLimit(fastify, app.get(REDIS), config.REDIS_KEY_PREFIX, config.RATE_LIMIT_PUBLIC_WRITES_PER_MIN);
   const hsts = `max-age=${config.HSTS_MAX_AGE_S}; includeSubDomains`;
   fastify.addHook('onRequest', async (req, reply) => {

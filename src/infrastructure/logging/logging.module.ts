@@ -2,7 +2,6 @@ import { Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import type { IncomingMessage } from 'node:http';
 import { APP_CONFIG, AppConfig } from '../../../config/configuration';
-import { HOT_ROUTES } from '../http/hot-routes';
 
 /** JSON logs (pino) with the request id on every line; secrets redacted. */
 @Module({
@@ -20,8 +19,9 @@ import { HOT_ROUTES } from '../http/hot-routes';
             req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
           },
         },
-        forRoutes: [{ path: '{*splat}', method: 0 as never }],
-        exclude: HOT_ROUTES, // see hot-routes.ts
+        // No Nest middleware: the request logger is bound per request by a Fastify hook (http/request-scope.ts), which
+        // skips the hot routes without running @fastify/middie for every request.
+        forRoutes: [],
       }),
     }),
   ],
