@@ -70,18 +70,20 @@ export class AccessDirectory {
   async authenticate(header: unknown, fresh = false): Promise<DeviceRecord> {
     const m = typeof header === 'string' ? TOKEN.exec(header) : null;
     if (!m) throw new DomainError('ACCESS_CONTROL.DEVICE_UNAUTHENTICATED', 'a scanner device credential is required (Authorization: Bearer acd_…)', 'unauthenticated');
-    const hash = hashSecret(m[1]);
-    const key = hash.toString('hex');
+    // cached by the credential itself (no hash per scan); the database only ever sees and stores its hash
+    const key = m[1];
     const hit = this.devices.get(key);
     let device: DeviceRecord | null;
     if (!fresh && hit && hit.until > Date.now()) device = hit.value;
     else {
+      const hash = hashSecret(key);
       const [row] = await runSql<{ id: string; organizer_id: string; name: string; event_ids: string[]; gate_ids: string[] | null }>(
         this.em(),
         `select id, organizer_id, name, event_ids, gate_ids from access_control.device where token_hash = ? and status = 'active'`,
         [hash],
       );
       device = row ? { id: row.id, organizerId: row.organizer_id, name: row.name, eventIds: row.event_ids, gateIds: row.gate_ids, tokenHash: hash } : null;
+      if (this.devices.size >= 10_000) this.devices.clear(); // bounded: unknown credentials are cached too
       this.devices.set(key, { value: device, until: Date.now() + this.ttl });
     }
     if (!device) throw new DomainError('ACCESS_CONTROL.DEVICE_UNAUTHENTICATED', 'unknown or revoked scanner device', 'unauthenticated');

@@ -1,6 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../../../../config/configuration';
 import { GroupCommit } from '../../../infrastructure/batching/group-commit';
+import { PreparedPool } from '../../../infrastructure/database/prepared-pool';
 import { runSql } from '../../../infrastructure/database/sql';
 import { DomainError } from '../../../shared-kernel/domain-error';
 import { gateAdmits, GateRule, needsRegistryLookup } from '../domain/gate-rule';
@@ -70,9 +71,15 @@ const cmp = (a: string | null, b: string | null) => (a === b ? 0 : a === null ? 
  * offline upload (the same statement per scan, replayed in device-time order, conflicts recorded).
  */
 @Injectable()
-export class ScanService {
+export class ScanService implements OnApplicationShutdown {
   private readonly checks = new Map<string, { keys: string; check: ReturnType<typeof createBarcodeCheck> }>();
   private readonly grace: number;
+  /**
+   * The scan statement's own small pool (prepared, parameters bound: see PreparedPool). One batch per event is in
+   * flight at a time, so a few connections serve many events. Commits are synchronous: an admission is durable
+   * before the gate is told to open (a lost admission could let a ticket in twice after a database crash).
+   */
+  private readonly pool: PreparedPool;
 
   constructor(
     private readonly dir: AccessDirectory,
@@ -80,6 +87,17 @@ export class ScanService {
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.grace = config.ACCESS_CONTROL_CLOCK_GRACE_S;
+    this.pool = new PreparedPool({
+      connectionString: config.DATABASE_URL,
+      max: Math.max(2, Math.min(6, Math.ceil(config.DATABASE_POOL_MAX / 4))),
+      name: 'proticket-scans',
+      options: '-c statement_timeout=30000',
+    });
+  }
+
+  /** Closed after the graceful-shutdown drain (as the hold pool: onModuleDestroy would come before it). */
+  async onApplicationShutdown(): Promise<void> {
+    await this.pool.end();
   }
 
   async scanOnline(device: DeviceRecord, input: ScanInput, serverNow: Date): Promise<ScanResult> {
@@ -186,7 +204,7 @@ export class ScanService {
   private async recordScans(scans: ScanParams[]): Promise<RecordRow[]> {
     for (let attempt = 0; ; attempt++) {
       try {
-        const rows = await runSql<RecordRow & { idx: number }>(this.dir.em(), `select * from access_control.record_scans(?::jsonb)`, [JSON.stringify(scans)]);
+        const rows = await this.pool.query<RecordRow & { idx: number }>(`select * from access_control.record_scans(?::jsonb)`, [JSON.stringify(scans)]);
         const out: RecordRow[] = [];
         for (const r of rows) out[r.idx] = r;
         return out;

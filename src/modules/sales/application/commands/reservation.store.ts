@@ -1,13 +1,13 @@
 import { MikroORM } from '@mikro-orm/core';
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { Pool } from 'pg';
 import { APP_CONFIG, AppConfig } from '../../../../../config/configuration';
 import { newId, randomToken } from '../../../../shared-kernel/ids';
 import type { CandidateSeat } from '../../domain/best-available';
 import type { EventContext } from '../event-context';
 import { intArray, uuidArray } from '../sales-actor';
 import { GroupCommit } from '../../../../infrastructure/batching/group-commit';
+import { PreparedPool } from '../../../../infrastructure/database/prepared-pool';
 
 export const HOLD_TOKEN_PREFIX = 'pth_';
 export const hashHoldToken = (token: string): Buffer => createHash('sha256').update(token).digest();
@@ -135,21 +135,18 @@ export class ReservationStore implements OnApplicationShutdown {
    *   on the ORM pool with the server default (synchronous_commit = on), and a commit flushes the WAL up to its own
    *   record, which includes every earlier hold record. So durability of orders/payments is untouched.
    */
-  private readonly pool: Pool;
+  private readonly pool: PreparedPool;
 
   constructor(
     private readonly orm: MikroORM,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
-    this.pool = new Pool({
+    this.pool = new PreparedPool({
       connectionString: config.DATABASE_URL,
       max: Math.max(2, Math.min(12, Math.ceil(config.DATABASE_POOL_MAX / 2))),
-      idleTimeoutMillis: 30_000,
-      connectionTimeoutMillis: 5_000,
-      application_name: 'proticket-holds',
+      name: 'proticket-holds',
       options: '-c synchronous_commit=off -c statement_timeout=30000',
     });
-    this.pool.on('error', () => undefined); // an idle client's connection dropped: the pool replaces it on demand
   }
 
   /**
@@ -164,21 +161,12 @@ export class ReservationStore implements OnApplicationShutdown {
     return this.orm.em.getConnection().execute<T[]>(sql, params as never[], 'all');
   }
 
-  private readonly prepared = new Map<string, { name: string; text: string }>();
-
   /**
-   * Runs a hot-path statement as a named prepared statement on a pooled connection: PostgreSQL parses and plans it
-   * once per connection instead of per request (planning was most of the statement's cost). Same `?` placeholders as
-   * runSql; every parameter is bound, never inlined. Runs on the hold pool (see `pool`).
+   * Runs a hot-path statement as a named prepared statement on the hold pool: PostgreSQL parses and plans it once per
+   * connection instead of per request (planning was most of the statement's cost).
    */
-  private async execPrepared<T>(sql: string, params: unknown[]): Promise<T[]> {
-    let stmt = this.prepared.get(sql);
-    if (!stmt) {
-      let i = 0;
-      stmt = { name: `sales_${createHash('sha1').update(sql).digest('hex').slice(0, 20)}`, text: sql.replace(/\?/g, () => `$${++i}`) };
-      this.prepared.set(sql, stmt);
-    }
-    return (await this.pool.query<T & object>({ name: stmt.name, text: stmt.text, values: params })).rows;
+  private execPrepared<T>(sql: string, params: unknown[]): Promise<T[]> {
+    return this.pool.query<T>(sql, params);
   }
 
   /**
