@@ -291,6 +291,7 @@ async function main(): Promise<void> {
     const started = performance.now();
     await Promise.all(Array.from({ length: CLIENTS }, (_, c) => client(c)));
     const elapsedS = (performance.now() - started) / 1000;
+    log(`load done in ${elapsedS.toFixed(1)} s`);
     const driverCpu = process.cpuUsage(driverCpuBefore);
     const serverCpuMs = (await Promise.all(servers.map((s) => serverCpu(s.pid!)))).reduce((a, v, i) => a + v - serverCpuAtLoadStart[i], 0);
     const dbCpuAfter = await dbBackendCpuMs();

@@ -1,4 +1,6 @@
+import type Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
+import { REDIS } from '../../../src/infrastructure/redis/redis.module';
 import { TestApp } from '../../support/app-harness';
 
 jest.setTimeout(120_000);
@@ -32,6 +34,24 @@ describe('public write rate limit (real HTTPS, counters in Redis)', () => {
     expect((await hold(from(`198.51.100.${Math.floor(Math.random() * 250) + 1}`))).status).toBe(404);
     // a read of the storefront is not limited
     for (let i = 0; i < LIMIT + 2; i++) expect((await t.request('GET', '/shop/events', { headers: from(ip) })).status).toBe(200);
+  });
+
+  it('concurrentBurst_fromOneAddress_exactlyTheLimitPasses_countedInRedisWithTheWindow', async () => {
+    // the increments of concurrent requests travel to Redis in batches: a burst must still count every request
+    const ip = addr();
+    const event = randomUUID();
+    const statuses = await Promise.all(
+      Array.from({ length: LIMIT + 9 }, () => t.request('POST', `/shop/events/${event}/holds/quantity`, { body: { areaId: randomUUID(), quantity: 1 }, headers: from(ip) }).then((r) => r.status)),
+    );
+    expect(statuses.filter((s) => s !== 429)).toHaveLength(LIMIT);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(9);
+    const redis = t.app.get<Redis>(REDIS);
+    const keys = await redis.keys(`${t.config.REDIS_KEY_PREFIX}:ratelimit:*${ip}`);
+    expect(keys).toHaveLength(1);
+    expect(Number(await redis.get(keys[0]))).toBe(LIMIT + 9);
+    const ttl = await redis.pttl(keys[0]);
+    expect(ttl).toBeGreaterThan(50_000);
+    expect(ttl).toBeLessThanOrEqual(60_000);
   });
 
   it('scannerEnrolment_bruteForce_isCutOffAfterTheLimit', async () => {
