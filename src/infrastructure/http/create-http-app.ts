@@ -49,19 +49,22 @@ export async function createHttpApp(rootModule: DynamicModule, config: AppConfig
   });
   await registerPublicRateLimit(fastify, app.get(REDIS), config.REDIS_KEY_PREFIX, config.RATE_LIMIT_PUBLIC_WRITES_PER_MIN);
   const hsts = `max-age=${config.HSTS_MAX_AGE_S}; includeSubDomains`;
-  fastify.addHook('onRequest', async (req, reply) => {
+  // (callback-style hooks: an async hook costs a promise per request, and Node 20 runs async-context hooks per promise)
+  fastify.addHook('onRequest', (req, reply, done) => {
     req.raw.headers['x-request-id'] = req.id;
     reply.header('strict-transport-security', hsts);
     reply.header('x-request-id', req.id);
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'no-referrer');
+    done();
   });
   const metrics = app.get(Metrics);
-  fastify.addHook('onResponse', async (req, reply) => {
+  fastify.addHook('onResponse', (req, reply, done) => {
     const route = req.routeOptions?.url ?? 'unmatched';
     const labels = { method: req.method, route, status: String(reply.statusCode) };
     metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
     metrics.httpRequests.inc(labels);
+    done();
   });
   // Errors raised by Fastify itself (body parsing, size limits): Nest installs its own Fastify error handler at init
   // (replacing any set here), turns them into HttpExceptions and hands them to ProblemDetailsFilter below.

@@ -157,7 +157,7 @@ export class ScannerController {
   // the global class-validator pipe pass it through.
   async scan(@Headers('authorization') auth: string, @Body(new ScanBody()) input: object, @Res({ passthrough: true }) reply: FastifyReply): Promise<ScanResponse> {
     const body = input as ScanRequest;
-    const device = await this.dir.authenticate(auth);
+    const device = this.dir.authenticateCached(auth) ?? (await this.dir.authenticate(auth));
     const now = new Date();
     leanHeaders(reply);
     return this.scans.scanOnline(device, { ...body, deviceTime: body.deviceTime ? new Date(body.deviceTime) : now }, now);

@@ -9,6 +9,7 @@ import { createBarcodeCheck, LocalDecision } from '../domain/scanner-kit';
 import { Direction, ScanVerdict } from '../domain/verdict';
 import { nodeEd25519Verify } from '../infrastructure/node-ed25519';
 import { AccessDirectory, DeviceRecord, EventRecord } from './access-directory';
+import { EventPublicKey } from './event-trust-source.port';
 import { FeedNotifier } from './feed-notifier';
 
 export interface ScanInput {
@@ -103,11 +104,12 @@ export class ScanService implements OnApplicationShutdown {
   async scanOnline(device: DeviceRecord, input: ScanInput, serverNow: Date): Promise<ScanResult> {
     const gateId = input.gateId ?? (device.gateIds?.length === 1 ? device.gateIds[0] : null);
     if (!gateId) throw new DomainError('ACCESS_CONTROL.GATE_REQUIRED', 'gateId is required for a device enrolled for more than one gate', 'validation');
-    const { event, gate } = await this.dir.gateForDevice(device, gateId);
+    // cache first, without a promise (see AccessDirectory.authenticate); the database only on a miss
+    const { event, gate } = this.dir.gateForDeviceCached(device, gateId) ?? (await this.dir.gateForDevice(device, gateId));
     input = { ...input, gateId };
     // Validity is judged on the server clock: a scanner's clock is not trusted online.
     const local = await this.precheck(event, gate, input.barcode, serverNow);
-    return this.record(device, event, input, local, 'online', null);
+    return this.record(device, event, input, local);
   }
 
   /**
@@ -135,7 +137,7 @@ export class ScanService implements OnApplicationShutdown {
   /** Everything that needs no database: format, event, signature, validity window, gate category. */
   private async precheck(event: EventRecord, gate: GateRule, barcode: string, at: Date): Promise<LocalDecision> {
     if (barcode.length > MAX_BARCODE) return { verdict: 'unknown' };
-    const check = await this.checkFor(event);
+    const check = this.checkFor(event, this.dir.publicKeysCached(event.eventId) ?? (await this.dir.publicKeys(event.organizerId, event.eventId)));
     const d = await check(barcode, at);
     if (d.verdict !== 'admitted' || !d.ticket) return d;
     if (event.cancelled) return { verdict: 'revoked', ticket: d.ticket };
@@ -150,8 +152,7 @@ export class ScanService implements OnApplicationShutdown {
     return d;
   }
 
-  private async checkFor(event: EventRecord) {
-    const keys = await this.dir.publicKeys(event.organizerId, event.eventId);
+  private checkFor(event: EventRecord, keys: EventPublicKey[]) {
     const id = keys.map((k) => `${k.keyId}:${k.publicKey}`).join('|');
     let c = this.checks.get(event.eventId);
     if (!c || c.keys !== id) {
@@ -161,8 +162,13 @@ export class ScanService implements OnApplicationShutdown {
     return c.check;
   }
 
-  private async record(device: DeviceRecord, event: EventRecord, input: ScanInput, local: LocalDecision, mode: 'online', localVerdict: null): Promise<ScanResult> {
-    const r = await this.recordBatched(device, event, input, local);
+  /**
+   * Online scans are group-committed: scans of one event that arrive while a batch statement is in flight go out
+   * together as the next one (`access_control.record_scans`: one round trip, one commit). One batch in flight per
+   * event and process; without concurrency a batch is a single scan and nothing waits.
+   */
+  private async record(device: DeviceRecord, event: EventRecord, input: ScanInput, local: LocalDecision): Promise<ScanResult> {
+    const r = this.unlessRevoked(await this.batches.submit(event.eventId, this.scanParams(device, event, input, local, 'online', null)));
     if (r.server_verdict === 'admitted' || r.server_verdict === 'exited') this.notifier.changed(event.eventId);
     const verdict = r.verdict as ScanVerdict;
     const result: ScanResult = { verdict };
@@ -172,15 +178,6 @@ export class ScanService implements OnApplicationShutdown {
       result.entered = { gateId: r.other_gate, gateName: event.gates.get(r.other_gate)?.name ?? null, at: new Date(r.other_at!).toISOString() };
     }
     return result;
-  }
-
-  /**
-   * Online scans are group-committed: scans of one event that arrive while a batch statement is in flight go out
-   * together as the next one (`access_control.record_scans`: one round trip, one commit). One batch in flight per
-   * event and process; without concurrency a batch is a single scan and nothing waits.
-   */
-  private async recordBatched(device: DeviceRecord, event: EventRecord, input: ScanInput, local: LocalDecision): Promise<RecordRow> {
-    return this.unlessRevoked(await this.batches.submit(event.eventId, this.scanParams(device, event, input, local, 'online', null)));
   }
 
   static readonly BATCH_MAX = 48;
