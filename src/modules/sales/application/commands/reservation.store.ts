@@ -2,7 +2,7 @@ import { MikroORM } from '@mikro-orm/core';
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { APP_CONFIG, AppConfig } from '../../../../../config/configuration';
-import { newId, randomToken } from '../../../../shared-kernel/ids';
+import { newId, randomTokens } from '../../../../shared-kernel/ids';
 import type { CandidateSeat } from '../../domain/best-available';
 import type { EventContext } from '../event-context';
 import { intArray, uuidArray } from '../sales-actor';
@@ -204,7 +204,7 @@ export class ReservationStore implements OnApplicationShutdown {
    */
   private async takeExactBatch(batch: ExactRequest[]): Promise<(HoldResult | null)[]> {
     const { ctx, mode } = batch[0];
-    const tokens = batch.map(() => HOLD_TOKEN_PREFIX + randomToken(24));
+    const tokens = randomTokens(batch.length, 24).map((t) => HOLD_TOKEN_PREFIX + t);
     const holdIds = batch.map(() => newId());
     const ords: number[] = [];
     const keys: string[] = [];
@@ -309,7 +309,7 @@ export class ReservationStore implements OnApplicationShutdown {
   private async takeGaBatch(batch: GaRequest[]): Promise<(HoldResult | null)[]> {
     const { ctx, areaId } = batch[0];
     const start = Math.floor(Math.random() * Math.max(1, batch[0].capacityHint));
-    const tokens = batch.map(() => HOLD_TOKEN_PREFIX + randomToken(24));
+    const tokens = randomTokens(batch.length, 24).map((t) => HOLD_TOKEN_PREFIX + t);
     const holdIds = batch.map(() => newId());
     const e = ctx.eventId;
     const cont = uuidArray(ctx.contingentIds);
