@@ -111,8 +111,9 @@ export function decodeBarcodeBytes(b: Uint8Array): DecodedBarcode | null {
     placeId: placeId === ZERO_UUID ? null : placeId,
     validFrom: new Date(v.getUint32(56) * 1000),
     validUntil: new Date(v.getUint32(60) * 1000),
-    secret: b.slice(64, 80),
-    signedPart: b.slice(0, SIGNED_LENGTH),
-    signature: b.slice(SIGNED_LENGTH),
+    // views, not copies: the parts are only read (the caller's array is not modified either)
+    secret: b.subarray(64, 80),
+    signedPart: b.subarray(0, SIGNED_LENGTH),
+    signature: b.subarray(SIGNED_LENGTH),
   };
 }
