@@ -18,7 +18,9 @@ describe('public write rate limit (real HTTPS, counters in Redis)', () => {
   afterAll(() => t.close());
 
   const from = (ip: string) => ({ 'x-forwarded-for': ip });
-  const addr = () => `203.0.113.${Math.floor(Math.random() * 250) + 1}`;
+  // a different address for every test (counters live for the whole window, and a reused address starts over the limit)
+  let next = Math.floor(Math.random() * 200);
+  const addr = () => `203.0.113.${(next++ % 250) + 1}`;
 
   it('holdRoute_overTheLimitPerAddress_is429WithRetryAfter_otherAddressesAndReadsUnaffected', async () => {
     const ip = addr();
