@@ -73,6 +73,14 @@ describe('registerRequestScope (per-request entity manager and logger, skipped o
     expect(completed.map((l) => l.req.id)).toEqual(['req-a', 'req-b', 'req-c']);
   });
 
+  it('requestWithoutAnId_isLoggedWithTheIdFastifyGaveIt', async () => {
+    seen.length = 0;
+    lines.length = 0;
+    await app.inject({ method: 'GET', url: '/sales/events' });
+    expect(seen.map((s) => s.logReqId)).toEqual(['generated']);
+    expect(lines.filter((l) => l.msg === 'request completed').map((l) => l.req.id)).toEqual(['generated']);
+  });
+
   it('hotRoutes_runWithoutEntityManagerContextOrRequestLogger', async () => {
     seen.length = 0;
     lines.length = 0;

@@ -25,6 +25,8 @@ export const isHotRoute = (req: Pick<FastifyRequest, 'method' | 'routeOptions'>)
  * every middleware excludes the route: 17 % of the event loop's time per online scan (bench:scan, docs/benchmarks.md).
  * A hook that looks at the route Fastify already matched costs one Set lookup on the hot routes.
  */
+type RawRequest = IncomingMessage & { log: Logger; fastifyRequestId: string };
+
 export function registerRequestScope(
   fastify: FastifyInstance,
   deps: {
@@ -38,8 +40,10 @@ export function registerRequestScope(
   let logRequest: HttpLogger | undefined;
   fastify.addHook('onRequest', (req, reply, done) => {
     if (isHotRoute(req)) return done();
-    logRequest ??= pinoHttp({ ...deps.httpLog, logger: deps.rootLogger() });
-    const raw = req.raw as IncomingMessage & { log: Logger };
+    // the request id is Fastify's (client's x-request-id if valid, else generated), whatever ran before this hook
+    logRequest ??= pinoHttp({ ...deps.httpLog, genReqId: (r) => (r as RawRequest).fastifyRequestId, logger: deps.rootLogger() });
+    const raw = req.raw as RawRequest;
+    raw.fastifyRequestId = req.id;
     logRequest(raw, reply.raw as ServerResponse);
     storage.run(new Store(raw.log), () => RequestContext.create(deps.em, done));
   });
