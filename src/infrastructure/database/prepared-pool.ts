@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Pool } from 'pg';
+import type { AppConfig } from '../../../config/configuration';
 
 export interface PreparedPoolOptions {
   connectionString: string;
@@ -33,6 +34,20 @@ export class PreparedPool {
       options: opts.options,
     });
     this.pool.on('error', () => undefined); // an idle client's connection dropped: the pool replaces it on demand
+  }
+
+  /**
+   * A module's hot-path pool: ⌈DATABASE_POOL_MAX / divisor⌉ connections, at least 2 and at most `cap`, statement
+   * timeout 30 s plus any further session settings. Opened on first use; close it in `onApplicationShutdown` (after the
+   * graceful-shutdown drain — `onModuleDestroy` would come before it and fail requests still being drained).
+   */
+  static forModule(config: Pick<AppConfig, 'DATABASE_URL' | 'DATABASE_POOL_MAX'>, o: { name: string; divisor: number; cap: number; settings?: string }): PreparedPool {
+    return new PreparedPool({
+      connectionString: config.DATABASE_URL,
+      max: Math.max(2, Math.min(o.cap, Math.ceil(config.DATABASE_POOL_MAX / o.divisor))),
+      name: o.name,
+      options: ['-c statement_timeout=30000', o.settings].filter(Boolean).join(' '),
+    });
   }
 
   async query<T>(sql: string, params: unknown[]): Promise<T[]> {

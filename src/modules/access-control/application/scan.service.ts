@@ -88,15 +88,9 @@ export class ScanService implements OnApplicationShutdown {
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.grace = config.ACCESS_CONTROL_CLOCK_GRACE_S;
-    this.pool = new PreparedPool({
-      connectionString: config.DATABASE_URL,
-      max: Math.max(2, Math.min(6, Math.ceil(config.DATABASE_POOL_MAX / 4))),
-      name: 'proticket-scans',
-      options: '-c statement_timeout=30000',
-    });
+    this.pool = PreparedPool.forModule(config, { name: 'proticket-scans', divisor: 4, cap: 6 });
   }
 
-  /** Closed after the graceful-shutdown drain (as the hold pool: onModuleDestroy would come before it). */
   async onApplicationShutdown(): Promise<void> {
     await this.pool.end();
   }

@@ -141,12 +141,7 @@ export class ReservationStore implements OnApplicationShutdown {
     private readonly orm: MikroORM,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
-    this.pool = new PreparedPool({
-      connectionString: config.DATABASE_URL,
-      max: Math.max(2, Math.min(12, Math.ceil(config.DATABASE_POOL_MAX / 2))),
-      name: 'proticket-holds',
-      options: '-c synchronous_commit=off -c statement_timeout=30000',
-    });
+    this.pool = PreparedPool.forModule(config, { name: 'proticket-holds', divisor: 2, cap: 12, settings: '-c synchronous_commit=off' });
   }
 
   /**
