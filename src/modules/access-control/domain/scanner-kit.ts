@@ -50,7 +50,7 @@ export function createBarcodeCheck(opts: BarcodeCheckOptions) {
     const decoded = bytes && decodeBarcodeBytes(bytes);
     if (!decoded) return { verdict: 'unknown' };
     if (decoded.eventId !== eventId) return { verdict: 'wrong-event' };
-    const v = await verifier.verify(bytes, at);
+    const v = await verifier.verifyDecoded(decoded, at);
     if (v.valid) return { verdict: 'admitted', ticket: v.ticket };
     return { verdict: verdictForRejection(v.reason), ticket: v.ticket };
   };

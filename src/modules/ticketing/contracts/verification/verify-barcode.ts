@@ -6,7 +6,7 @@
  * with any Ed25519 implementation the caller passes as `ed25519Verify`. A scanner app can copy this folder as is.
  */
 import { base45Decode } from './base45';
-import { decodeBarcodeBytes, PlaceKind } from './barcode-payload';
+import { DecodedBarcode, decodeBarcodeBytes, PlaceKind } from './barcode-payload';
 
 /** One public key a scanner trusts: raw 32-byte Ed25519 key, base64url-encoded (JSON-friendly). */
 export interface TrustedKey {
@@ -109,38 +109,44 @@ export function createBarcodeVerifier(bundle: TrustBundle, options: VerifyOption
   const check = options.ed25519Verify ?? webCryptoVerifier();
   const graceMs = (options.graceSeconds ?? 0) * 1000;
 
+  const verifyDecoded = async (d: DecodedBarcode, now: Date): Promise<Verdict> => {
+    const ticket: VerifiedTicket = {
+      ticketId: d.ticketId,
+      issue: d.issue,
+      eventId: d.eventId,
+      keyId: d.keyId,
+      placeKind: d.placeKind,
+      placeId: d.placeId,
+      validFrom: d.validFrom,
+      validUntil: d.validUntil,
+    };
+    const pk = keys.get(`${d.eventId}/${d.keyId}`);
+    if (!pk) return { valid: false, reason: 'UNKNOWN_KEY' };
+    let ok = false;
+    try {
+      ok = await check(pk, d.signedPart, d.signature);
+    } catch {
+      ok = false;
+    }
+    if (!ok) return { valid: false, reason: 'BAD_SIGNATURE' };
+    // From here on the record is authentic: reporting its content is safe.
+    if (options.eventId && options.eventId.toLowerCase() !== d.eventId) return { valid: false, reason: 'WRONG_EVENT', ticket };
+    if (revoked.has(revocationKey(d.ticketId, d.issue))) return { valid: false, reason: 'REVOKED', ticket };
+    const t = now.getTime();
+    if (t + graceMs < d.validFrom.getTime()) return { valid: false, reason: 'NOT_YET_VALID', ticket };
+    if (t - graceMs > d.validUntil.getTime()) return { valid: false, reason: 'EXPIRED', ticket };
+    return { valid: true, ticket };
+  };
+
   return {
     async verify(code: string | Uint8Array, now: Date): Promise<Verdict> {
       const bytes = typeof code === 'string' ? base45Decode(code.trim()) : code;
       const d = bytes && decodeBarcodeBytes(bytes);
       if (!d) return { valid: false, reason: 'MALFORMED' };
-      const ticket: VerifiedTicket = {
-        ticketId: d.ticketId,
-        issue: d.issue,
-        eventId: d.eventId,
-        keyId: d.keyId,
-        placeKind: d.placeKind,
-        placeId: d.placeId,
-        validFrom: d.validFrom,
-        validUntil: d.validUntil,
-      };
-      const pk = keys.get(`${d.eventId}/${d.keyId}`);
-      if (!pk) return { valid: false, reason: 'UNKNOWN_KEY' };
-      let ok = false;
-      try {
-        ok = await check(pk, d.signedPart, d.signature);
-      } catch {
-        ok = false;
-      }
-      if (!ok) return { valid: false, reason: 'BAD_SIGNATURE' };
-      // From here on the record is authentic: reporting its content is safe.
-      if (options.eventId && options.eventId.toLowerCase() !== d.eventId) return { valid: false, reason: 'WRONG_EVENT', ticket };
-      if (revoked.has(revocationKey(d.ticketId, d.issue))) return { valid: false, reason: 'REVOKED', ticket };
-      const t = now.getTime();
-      if (t + graceMs < d.validFrom.getTime()) return { valid: false, reason: 'NOT_YET_VALID', ticket };
-      if (t - graceMs > d.validUntil.getTime()) return { valid: false, reason: 'EXPIRED', ticket };
-      return { valid: true, ticket };
+      return verifyDecoded(d, now);
     },
+    /** `verify` for a record the caller has already decoded with `decodeBarcodeBytes` (saves decoding it twice). */
+    verifyDecoded,
   };
 }
 
