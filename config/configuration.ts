@@ -26,6 +26,12 @@ const schema = z
     HSTS_MAX_AGE_S: int(0, 63072000).default(31536000),
     BODY_LIMIT_BYTES: int(1024, 64 * 1024 * 1024).default(1024 * 1024),
     /**
+     * The fast lane (src/infrastructure/http/fast-lane.ts): the online scan route is answered straight from Fastify,
+     * without Nest's per-request pipeline. `false` serves it through Nest like every other route (same behaviour, more
+     * event-loop time per scan) — for comparison or diagnosis.
+     */
+    HTTP_FAST_LANE: bool.default(true),
+    /**
      * Anonymous write routes (storefront holds and orders, card checkout, scanner enrolment): requests per client
      * address and minute, per route group, counted in Redis across instances (@fastify/rate-limit). 0 = off.
      */

@@ -1,3 +1,4 @@
+import { FastLaneModule } from './infrastructure/http/fast-lane';
 import { DynamicModule, Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { AppConfig, loadConfig } from '../config/configuration';
@@ -30,6 +31,7 @@ export class AppModule {
         JobsModule,
         MessagingModule,
         MetricsModule,
+        FastLaneModule,
         HealthModule,
         CqrsModule.forRoot(),
         SecurityModule,

@@ -3,11 +3,15 @@ import { TestApp } from '../../support/app-harness';
 import { EventPublicKey } from '../../../src/modules/access-control/application/event-trust-source.port';
 import { closeAgent, enrolDevice, installTestKeys, scan, scanId, setupEvent, TestEventKey } from './ac-support';
 
-describe('access control: online scanning (real HTTPS)', () => {
+// Twice: on the fast lane (production) and through Nest's pipeline (HTTP_FAST_LANE=false) — the same answers.
+describe.each([
+  ['fast lane', 'true'],
+  ['through Nest', 'false'],
+])('access control: online scanning (real HTTPS, %s)', (_name, lane) => {
   let t: TestApp;
   let keys: Map<string, EventPublicKey[]>;
   beforeAll(async () => {
-    t = await TestApp.start();
+    t = await TestApp.start({ HTTP_FAST_LANE: lane });
     keys = installTestKeys(t);
   });
   afterAll(async () => {

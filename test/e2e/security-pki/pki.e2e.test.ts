@@ -206,6 +206,8 @@ describe('security PKI: client certificates on the business listener', () => {
     await agent.close();
 
     const conn = await RawKeepAliveConnection.open(t.businessPort!, t.ca, cert);
+    // a second connection, for a public route served on the fast lane (the online scan): the same certificate checks
+    const laneConn = await RawKeepAliveConnection.open(t.businessPort!, t.ca, cert);
     const first = await conn.request('GET', '/pki/connection', token);
     expect(first).not.toBe('closed');
     expect((first as { status: number }).status).toBe(200);
@@ -224,6 +226,11 @@ describe('security PKI: client certificates on the business listener', () => {
     expect((second as { headers: Record<string, string> }).headers.connection).toBe('close');
     await waitFor('server to close the connection', async () => conn.isClosed, 5000);
     conn.close();
+    const lane = await laneConn.request('POST', '/access-control/scanner/scans', 'acd_not-a-device');
+    expect(lane).not.toBe('closed');
+    expect([(lane as { status: number }).status, (lane as { body: { code: string } }).body.code]).toEqual([403, 'PKI.CERT_REVOKED']);
+    await waitFor('server to close the lane connection', async () => laneConn.isClosed, 5000);
+    laneConn.close();
 
     // the CRL job runs, the CRL lists the serial (openssl parses it), the listener hot-reloads it without a restart
     const crlPem = await waitFor('CRL listing the serial', async () => {

@@ -1,8 +1,8 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { uuidParam } from '../../../infrastructure/http/uuid-param';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { RouteConfig } from '@nestjs/platform-fastify';
 import { ApiBody, ApiConsumes, ApiQuery, ApiCreatedResponse, ApiOkResponse, ApiPayloadTooLargeResponse, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Roles } from '../../../infrastructure/http/route-access';
-import { DomainError } from '../../../shared-kernel/domain-error';
 import type { Principal } from '../../../shared-kernel/roles';
 import { CatalogueService } from '../application/catalogue.service';
 import { SalesQueries } from '../application/queries/sales.queries';
@@ -11,7 +11,7 @@ import { planFromCsv } from './plan-csv';
 import { LARGE_BODY_ROUTE } from '../infrastructure/plan-body-limit';
 import { CancelRequest, CreateEventRequest, CreateVenueRequest, ListOrdersQuery, MoveContingentRequest, planSchema, ReturnContingentRequest, SeatingPlanDoc } from './sales.dto';
 
-export const uuidParam = new ParseUUIDPipe({ exceptionFactory: () => DomainError.notFound('REQUEST.NOT_FOUND', 'object') });
+export { uuidParam };
 const ORGANIZER = ['organizer-admin', 'organizer-staff'] as const;
 
 /** Organizer back office: venues, seating plans, events, price tables, contingents. */

@@ -1,6 +1,7 @@
 import { CanActivate, ExecutionContext, Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
+import { FastLane } from '../../../infrastructure/http/fast-lane';
 import { ROUTE_ACCESS, RouteAccess } from '../../../infrastructure/http/route-access';
 import { DomainError } from '../../../shared-kernel/domain-error';
 import type { Principal } from '../../../shared-kernel/roles';
@@ -22,7 +23,11 @@ export class AuthGuard implements CanActivate {
     private readonly apiKeys: ApiKeyService,
     /** Client-certificate enforcement (business listener, "certificate required" organizations); absent in bare set-ups. */
     @Optional() @Inject(REQUEST_POLICY) private readonly requestPolicy?: RequestPolicy,
-  ) {}
+    /** The fast lane's public routes get the same checks as a @Public route here (see FastLane). */
+    @Optional() fastLane?: FastLane,
+  ) {
+    fastLane?.usePublicRoutePolicy((req, reply) => this.requestPolicy?.checkAnonymous(req, reply));
+  }
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
     if (ctx.getType() !== 'http') return true;
@@ -34,7 +39,7 @@ export class AuthGuard implements CanActivate {
     }
     const reply = ctx.switchToHttp().getResponse<{ header(name: string, value: string): unknown }>();
     if (access.kind === 'public') {
-      await this.requestPolicy?.check(req, reply, null);
+      await this.requestPolicy?.checkAnonymous(req, reply);
       return true;
     }
 

@@ -1,4 +1,5 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
+import { uuidParam } from '../../../infrastructure/http/uuid-param';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiGoneResponse, ApiNotFoundResponse, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { CurrentPrincipal, Public, Roles } from '../../../infrastructure/http/route-access';
@@ -14,7 +15,7 @@ import { TICKETING_TRUST, TicketingTrustPort } from '../contracts/ticketing-trus
 import { verifyTicketBarcode } from '../contracts/verification/verify-barcode';
 import { CreatePrintRunRequest, HandOverRequest, RegisterBatchRequest, ReprintRequest, RotateKeyRequest, TrustChangesQuery, VerifyRequest, VoidBlankRequest } from './ticketing.dto';
 
-const uuid = new ParseUUIDPipe({ exceptionFactory: () => DomainError.notFound('REQUEST.NOT_FOUND', 'object') });
+const uuid = uuidParam;
 const STOCK_ROLES = ['organizer-admin', 'organizer-staff', 'presale-clerk', 'box-office-clerk'] as const;
 
 function organizerOf(p: Principal): string {

@@ -17,6 +17,8 @@ import { PkiBus } from './pki-bus';
 /** Hook of the global AuthGuard: runs on every request after authentication (principal null on @Public routes). */
 export interface RequestPolicy {
   check(req: { raw: IncomingMessage; ip: string }, reply: { header(name: string, value: string): unknown }, principal: Principal | null): Promise<void>;
+  /** `check` for a @Public route (no principal); `undefined` when there is nothing to check (no promise). */
+  checkAnonymous(req: { raw: IncomingMessage; ip: string }, reply: { header(name: string, value: string): unknown }): Promise<void> | undefined;
 }
 export const REQUEST_POLICY = Symbol('REQUEST_POLICY');
 
@@ -77,6 +79,11 @@ export class ClientCertEnforcer implements RequestPolicy, LoginPolicy {
   invalidateAll(): void {
     this.facts.clear();
     this.policies.clear();
+  }
+
+  checkAnonymous(req: { raw: IncomingMessage; ip: string }, reply: { header(name: string, value: string): unknown }): Promise<void> | undefined {
+    // on the public listener an anonymous request has nothing to prove (see check)
+    return connectionInfo(req.raw).listener === 'public' ? undefined : this.check(req, reply, null);
   }
 
   async check(req: { raw: IncomingMessage; ip: string }, reply: { header(name: string, value: string): unknown }, principal: Principal | null): Promise<void> {
