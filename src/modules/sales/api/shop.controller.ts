@@ -1,7 +1,8 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBody, ApiConflictResponse, ApiCreatedResponse, ApiGoneResponse, ApiHeader, ApiNotFoundResponse, ApiTags } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { FastLane } from '../../../infrastructure/http/fast-lane';
 import { Public } from '../../../infrastructure/http/route-access';
 import { ExtendHoldCommand, ReleaseHoldCommand } from '../application/commands/hold.commands';
 import { PlaceOrderCommand } from '../application/commands/order.commands';
@@ -15,6 +16,9 @@ import { RouteConfig } from '@nestjs/platform-fastify';
 import { PUBLIC_WRITE_RATE_LIMIT } from '../../../infrastructure/http/rate-limit';
 
 const CUSTOMER: SalesActor = { kind: 'customer' };
+const seatsBody = new ReserveSeatsBody();
+const bestBody = new ReserveBestAvailableBody();
+const quantityBody = new ReserveQuantityBody();
 const HOLD_TOKEN = { name: 'X-Hold-Token', required: true, description: 'the holdToken returned when the hold was made' };
 
 /**
@@ -27,7 +31,15 @@ export class ShopController {
   constructor(
     private readonly commands: CommandBus,
     private readonly queries: SalesQueries,
-  ) {}
+    lane: FastLane,
+  ) {
+    // The three reservation commands are served on the fast lane (infrastructure/http/fast-lane.ts): Fastify calls
+    // the same methods with the same checks (path id, hand-written body validation), without Nest's pipeline.
+    const eventId = (req: FastifyRequest) => uuidParam.check((req.params as { eventId?: unknown }).eventId);
+    lane.add('POST', '/shop/events/:eventId/holds/seats', ShopController.prototype.reserveSeats, (req) => this.reserveSeats(eventId(req), seatsBody.transform(req.body)));
+    lane.add('POST', '/shop/events/:eventId/holds/best-available', ShopController.prototype.reserveBest, (req) => this.reserveBest(eventId(req), bestBody.transform(req.body)));
+    lane.add('POST', '/shop/events/:eventId/holds/quantity', ShopController.prototype.reserveQuantity, (req) => this.reserveQuantity(eventId(req), quantityBody.transform(req.body)));
+  }
 
   @Get('events')
   @Public()
@@ -61,7 +73,7 @@ export class ShopController {
   @ApiBody({ type: ReserveSeatsRequest })
   // The hot reservation bodies are validated by hand-written pipes (reserve-body.ts; same rules and 400 as the DTOs):
   // the parameter type `object` makes the global class-validator pipe pass them through.
-  reserveSeats(@Param('eventId', uuidParam) eventId: string, @Body(new ReserveSeatsBody()) input: object) {
+  reserveSeats(@Param('eventId', uuidParam) eventId: string, @Body(seatsBody) input: object) {
     const body = input as ReserveSeatsRequest;
     return this.commands.execute(new ReserveSeatsCommand(CUSTOMER, eventId, body.seatIds));
   }
@@ -71,7 +83,7 @@ export class ShopController {
   @Public()
   @ApiCreatedResponse()
   @ApiBody({ type: ReserveBestAvailableRequest })
-  reserveBest(@Param('eventId', uuidParam) eventId: string, @Body(new ReserveBestAvailableBody()) input: object) {
+  reserveBest(@Param('eventId', uuidParam) eventId: string, @Body(bestBody) input: object) {
     const body = input as ReserveBestAvailableRequest;
     return this.commands.execute(new ReserveBestAvailableCommand(CUSTOMER, eventId, body.categoryId, body.quantity, body.allowSplit ?? false));
   }
@@ -81,7 +93,7 @@ export class ShopController {
   @Public()
   @ApiCreatedResponse()
   @ApiBody({ type: ReserveQuantityRequest })
-  reserveQuantity(@Param('eventId', uuidParam) eventId: string, @Body(new ReserveQuantityBody()) input: object) {
+  reserveQuantity(@Param('eventId', uuidParam) eventId: string, @Body(quantityBody) input: object) {
     const body = input as ReserveQuantityRequest;
     return this.commands.execute(new ReserveQuantityCommand(CUSTOMER, eventId, body.areaId, body.quantity));
   }
