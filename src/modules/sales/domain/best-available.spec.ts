@@ -24,7 +24,31 @@ const windowsOf = (free: CandidateSeat[], n: number) =>
     })),
   );
 
+/** The straightforward version (every window built, all sorted): the oracle for the selection that keeps only the k + 1 best. */
+function referencePick(free: CandidateSeat[], n: number, variant: number): { unitNos: number[]; orphans: number } | null {
+  const windows = windowsOf(free, n).map((w) => ({ ...w, score: w.seats.reduce((acc, x) => acc + x.rank, 0) }));
+  if (!windows.length) return null;
+  windows.sort(
+    (a, b) =>
+      (a.orphans > 0 ? 1 : 0) - (b.orphans > 0 ? 1 : 0) || a.score - b.score || a.seats[0].rowNo - b.seats[0].rowNo || a.seats[0].pos - b.seats[0].pos,
+  );
+  const w = windows[Math.min(variant, windows.length - 1)];
+  return { unitNos: w.seats.map((x) => x.unitNo), orphans: w.orphans };
+}
+
 describe('pickBestAvailable', () => {
+  it('adjacentPick_isTheKthOfAllWindowsFullySorted_forEveryRetryVariant', () => {
+    fc.assert(
+      fc.property(hall, fc.integer({ min: 1, max: 6 }), fc.integer({ min: 0, max: 8 }), (free, n, variant) => {
+        const ref = referencePick(free, n, variant);
+        const got = pickBestAvailable(free, { quantity: n, allowSplit: false, variant });
+        expect(got ? { unitNos: got.unitNos, orphans: got.orphans } : null).toEqual(ref);
+        if (got) expect(got.adjacent).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it('pick_isExactlyNDistinctFreeSeats_adjacentInOneRowWhenPossible', () => {
     fc.assert(
       fc.property(hall, fc.integer({ min: 1, max: 6 }), fc.boolean(), (free, n, allowSplit) => {

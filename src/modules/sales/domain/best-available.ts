@@ -29,11 +29,20 @@ export interface BestAvailablePick {
   orphans: number;
 }
 
+/** A window of n adjacent seats: run[start .. start + n). */
 interface Window {
-  seats: CandidateSeat[];
+  run: CandidateSeat[];
+  start: number;
   orphans: number;
   score: number;
 }
+
+/** The order of rule 2 and 3: no orphan first, then closest to the stage, then lower row, then lower position. */
+const better = (a: Window, b: Window): number =>
+  (a.orphans > 0 ? 1 : 0) - (b.orphans > 0 ? 1 : 0) ||
+  a.score - b.score ||
+  a.run[a.start].rowNo - b.run[b.start].rowNo ||
+  a.run[a.start].pos - b.run[b.start].pos;
 
 /** Splits free seats into runs of consecutive positions per row. */
 export function runsOf(free: CandidateSeat[]): CandidateSeat[][] {
@@ -53,29 +62,35 @@ export function runsOf(free: CandidateSeat[]): CandidateSeat[][] {
   return runs;
 }
 
+/**
+ * The k-th best window (0 = best; clipped to the last) in the order of `better`, without building and sorting every
+ * window: only the k + 1 best are kept, in order (k is a retry number, at most a few). The order is total (two windows
+ * never share row and first position), so this is exactly the k-th of the fully sorted list.
+ */
+function kthBestWindow(runs: CandidateSeat[][], n: number, k: number): Window | null {
+  const top: Window[] = [];
+  for (const run of runs) {
+    const len = run.length;
+    if (len < n) continue;
+    for (let start = 0; start + n <= len; start++) {
+      let score = 0;
+      for (let i = start; i < start + n; i++) score += run[i].rank;
+      const w: Window = { run, start, orphans: (start === 1 ? 1 : 0) + (len - n - start === 1 ? 1 : 0), score };
+      if (top.length > k && better(w, top[k]) >= 0) continue;
+      let i = Math.min(top.length, k);
+      while (i > 0 && better(w, top[i - 1]) < 0) i--;
+      top.splice(i, 0, w);
+      if (top.length > k + 1) top.pop();
+    }
+  }
+  return top.length ? top[Math.min(k, top.length - 1)] : null;
+}
+
 export function pickBestAvailable(free: CandidateSeat[], req: BestAvailableRequest): BestAvailablePick | null {
   const n = req.quantity;
   if (!Number.isInteger(n) || n < 1) return null;
-  const windows: Window[] = [];
-  for (const run of runsOf(free)) {
-    const len = run.length;
-    for (let s = 0; s + n <= len; s++) {
-      const seats = run.slice(s, s + n);
-      const orphans = (s === 1 ? 1 : 0) + (len - n - s === 1 ? 1 : 0);
-      windows.push({ seats, orphans, score: seats.reduce((acc, x) => acc + x.rank, 0) });
-    }
-  }
-  if (windows.length > 0) {
-    windows.sort(
-      (a, b) =>
-        (a.orphans > 0 ? 1 : 0) - (b.orphans > 0 ? 1 : 0) ||
-        a.score - b.score ||
-        a.seats[0].rowNo - b.seats[0].rowNo ||
-        a.seats[0].pos - b.seats[0].pos,
-    );
-    const w = windows[Math.min(req.variant ?? 0, windows.length - 1)];
-    return { unitNos: w.seats.map((x) => x.unitNo), adjacent: true, orphans: w.orphans };
-  }
+  const w = kthBestWindow(runsOf(free), n, Math.max(0, req.variant ?? 0));
+  if (w) return { unitNos: w.run.slice(w.start, w.start + n).map((x) => x.unitNo), adjacent: true, orphans: w.orphans };
   if (!req.allowSplit) return null;
   const unique = new Map<number, CandidateSeat>();
   for (const s of free) unique.set(s.unitNo, s);
