@@ -136,6 +136,16 @@ describe('escrow: online order → camt.053 → paid → payout (real HTTPS)', (
     expect(xmllint(back, 'camt.053.001.08')).toMatch(/validates/);
     expect((await uploadStatement(t, admin, back)).result.result).toMatchObject({ outgoing: 1, returned: 1, returnsApplied: 1, matched: 0 });
     expect(await eventView()).toMatchObject({ payable: amount, paidOut: null });
+    // the organizer is told (integration event through the outbox, written with the booking)
+    const told = await sql(t, `select payload from messaging.outbox where type = 'escrow.PayoutReturned' and payload ->> 'endToEndId' = ?`, [endToEndId]);
+    expect(told).toHaveLength(1);
+    expect(told[0].payload).toMatchObject({
+      organizerId: org.organizationId,
+      eventId: order.event.id,
+      amount: { minor: amount, currency: 'EUR' },
+      returnReason: 'AC04',
+      endToEndId,
+    });
     const rec = await t.get('/escrow/reconciliation', admin);
     expect(rec.body.returns.find((x: any) => x.endToEndId === endToEndId)).toMatchObject({ returnReason: 'AC04', booked: true, direction: 'credit' });
     expect(rec.body.inTransit.map((x: any) => x.endToEndId)).not.toContain(endToEndId);

@@ -1,3 +1,5 @@
+import { integrationEvent, Outbox } from '../../../infrastructure/messaging/outbox';
+import { ESCROW_EVENT_TYPES, PayoutReturned } from '../contracts';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../../../../config/configuration';
@@ -36,6 +38,7 @@ export class PayoutService {
     private readonly ledger: LedgerWriter,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly outbox: Outbox,
   ) {}
 
   async run(em: EntityManager, opts: { organizerId?: string; eventId?: string; createdBy?: string | null }): Promise<PayoutRunResult> {
@@ -180,7 +183,8 @@ export class PayoutService {
   /**
    * Payouts the organizer's bank sent back (a credit with the payout's EndToEndId and amount): the payout becomes
    * `returned` and the event's payable is restored (Dr escrow bank / Cr organizer payable), so a later run pays it
-   * again — to another account. Must run inside the import's transaction. Returns the applied lines.
+   * again — to another account; `escrow.PayoutReturned` tells the organizer (outbox, same transaction). Must run inside
+   * the import's transaction. Returns the applied lines.
    */
   async takeBackReturned(em: EntityManager, lines: ReturnedTransfer[]): Promise<Map<string, { payoutId: string; entryId: string }>> {
     const applied = new Map<string, { payoutId: string; entryId: string }>();
@@ -191,14 +195,30 @@ export class PayoutService {
         where end_to_end_id = any(?::text[]) and status = 'paid' order by id for update`,
       [pgArray([...new Set(lines.map((l) => l.endToEndId))])],
     );
+    const events: PayoutReturned[] = [];
     const drafts = pairReturns(lines, rows).map(({ line, sent: p }) => {
       const why = `returned by the bank${line.returnReason ? ` (${line.returnReason})` : ''}`;
       const e = Bookings.payoutReturned(p.organizer_id, p.event_id, p.currency, line.amount, `Payout for event ${p.event_id} ${why}`);
       applied.set(line.key, { payoutId: p.id, entryId: e.id });
+      events.push(
+        integrationEvent(
+          ESCROW_EVENT_TYPES.PayoutReturned,
+          {
+            payoutId: p.id,
+            organizerId: p.organizer_id,
+            eventId: p.event_id,
+            amount: { minor: p.amount_minor, currency: p.currency },
+            returnReason: line.returnReason ?? null,
+            endToEndId: p.end_to_end_id,
+          },
+          p.organizer_id,
+        ),
+      );
       return e;
     });
     await this.ledger.post(em, drafts);
     for (const [, a] of applied) await runSql(em, `update escrow.payout set status = 'returned', return_entry_id = ? where id = ? and status = 'paid'`, [a.entryId, a.payoutId]);
+    if (events.length) await this.outbox.append(em, ...events);
     return applied;
   }
 }

@@ -45,4 +45,26 @@ export type PaymentInstructionsIssued = IntegrationEvent<
   }
 >;
 
-export const ESCROW_EVENT_TYPES = { ...ESCROW_EVENTS, PaymentInstructionsIssued: 'escrow.PaymentInstructionsIssued' } as const;
+/**
+ * An organizer payout came back from the organizer's bank (closed or wrong account): the money is on the trust account
+ * again and the event's payable is restored; it is paid out again only to another account. The organizer portal tells
+ * the organizer to set a new payee account. Added compatibly.
+ */
+export type PayoutReturned = IntegrationEvent<
+  'escrow.PayoutReturned',
+  {
+    payoutId: string;
+    organizerId: string;
+    eventId: string;
+    amount: { minor: string; currency: string };
+    /** ISO 20022 return reason code from the statement (e.g. AC04 closed account), when the bank gave one. */
+    returnReason: string | null;
+    endToEndId: string;
+  }
+>;
+
+export const ESCROW_EVENT_TYPES = {
+  ...ESCROW_EVENTS,
+  PaymentInstructionsIssued: 'escrow.PaymentInstructionsIssued',
+  PayoutReturned: 'escrow.PayoutReturned',
+} as const;
