@@ -21,9 +21,8 @@ import { loadTlsMaterial } from '../../src/infrastructure/http/tls-material';
 import { ClientCertEnforcer } from '../../src/modules/security/pki/application/client-cert-enforcer';
 import { BusinessListener } from '../../src/modules/security/pki/infrastructure/business-listener.service';
 import { createCaCertificate, newSerial, signCrl } from '../../src/modules/security/pki/infrastructure/x509-toolkit';
-import { BENCH_ADMIN, BENCH_ARGS, ROOT, RUN, adminSql, dbUrl, numberArg } from './support';
+import { BENCH_ADMIN, ROOT, RUN, adminSql, dbUrl, numberArg } from './support';
 
-const args = BENCH_ARGS;
 const arg = numberArg;
 const CLIENTS = arg('clients', 16);
 const SECONDS = arg('seconds', 5);

@@ -13,7 +13,6 @@
  */
 import 'reflect-metadata';
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import path from 'node:path';
 import { Client } from 'pg';
 import { Agent, request } from 'undici';
 import { loadConfig } from '../../config/configuration';

@@ -17,14 +17,13 @@ import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { generateKeyPairSync, KeyObject, randomBytes, randomUUID, sign } from 'node:crypto';
 import net from 'node:net';
 import os from 'node:os';
-import path from 'node:path';
 import tls from 'node:tls';
 import { Client } from 'pg';
 import { Agent, request } from 'undici';
 import { loadConfig } from '../../config/configuration';
 import { loadTlsMaterial } from '../../src/infrastructure/http/tls-material';
 import { base45Encode, encodeSignedPart, joinSigned } from '../../src/modules/ticketing/contracts';
-import { BENCH_ADMIN, BENCH_ARGS, PG_BASE, ROOT, RUN, adminSql, dbUrl, numberArg, apiServerArgs, LeanHttpsConnection } from './support';
+import { BENCH_ADMIN, BENCH_ARGS, ROOT, RUN, adminSql, dbUrl, numberArg, apiServerArgs, LeanHttpsConnection } from './support';
 
 const args = BENCH_ARGS;
 const arg = numberArg;
