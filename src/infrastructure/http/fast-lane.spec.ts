@@ -86,6 +86,10 @@ describe('FastLane (hot routes answered from Fastify, same answers as through Ne
         expect(b.json()).toMatchObject({ code: 'LANE.LATER', status: 409 });
       });
 
+      it('servedRoutes_areListed_onlyWhenTheLaneIsOn', () => {
+        expect(app.get(FastLane).served).toEqual(enabled ? ['POST /lane/echo'] : []);
+      });
+
       it('fastifyOwnChecks_stillApply_badJsonIs400', async () => {
         const r = await app.inject({ method: 'POST', url: '/lane/echo', headers: { 'content-type': 'application/json' }, payload: '{"n":' });
         expect(r.statusCode).toBe(400);

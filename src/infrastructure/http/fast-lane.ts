@@ -76,6 +76,7 @@ export class FastLane {
     // a lane route Nest never registered (path typo, controller not mounted) must not pass silently
     fastify.addHook('onReady', (done) => {
       const missing = [...this.routes].filter(([k]) => !swapped.has(k)).map(([k, r]) => `${k} (${r.declaredBy})`);
+      if (!missing.length) this.log.log(`serving ${[...swapped].join(', ')}`);
       done(missing.length ? new Error(`fast lane: no such route registered: ${missing.join(', ')}`) : undefined);
     });
   }
@@ -89,7 +90,8 @@ export class FastLane {
     const fail = (req: FastifyRequest, reply: FastifyReply) => (e: unknown) => sendProblem(e, req, reply, this.log);
     const run = (req: FastifyRequest, reply: FastifyReply): void => {
       const out = lane.handle(req, reply);
-      if (out instanceof Promise) out.then((body) => void reply.code(lane.status).send(body), fail(req, reply));
+      // (catch after then: an error while sending must not become an unhandled rejection)
+      if (out instanceof Promise) out.then((body) => void reply.code(lane.status).send(body)).catch(fail(req, reply));
       else reply.code(lane.status).send(out);
     };
     // a plain function (not async): Fastify waits for reply.send; no promise unless the handler makes one
