@@ -12,7 +12,7 @@ import {
 import { applyDecorators } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { FastLane } from '../../../infrastructure/http/fast-lane';
-import { uuidParam } from '../../../infrastructure/http/uuid-param';
+import { uuidParam as uuid } from '../../../infrastructure/http/uuid-param';
 import { CurrentPrincipal, Public, Roles } from '../../../infrastructure/http/route-access';
 import type { Principal } from '../../../shared-kernel/roles';
 import { AccessConfigService } from '../application/access-config.service';
@@ -49,7 +49,6 @@ function leanHeaders(reply: FastifyReply): void {
 
 const scanBody = new ScanBody();
 
-const uuid = uuidParam;
 
 /**
  * Scanner routes are public for the user/API-key guard: a scanner device authenticates with its own credential

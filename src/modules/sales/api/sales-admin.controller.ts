@@ -11,7 +11,6 @@ import { planFromCsv } from './plan-csv';
 import { LARGE_BODY_ROUTE } from '../infrastructure/plan-body-limit';
 import { CancelRequest, CreateEventRequest, CreateVenueRequest, ListOrdersQuery, MoveContingentRequest, planSchema, ReturnContingentRequest, SeatingPlanDoc } from './sales.dto';
 
-export { uuidParam };
 const ORGANIZER = ['organizer-admin', 'organizer-staff'] as const;
 
 /** Organizer back office: venues, seating plans, events, price tables, contingents. */

@@ -9,7 +9,7 @@ import { CloseOrderCommand, PlaceOrderCommand } from '../application/commands/or
 import { ReserveBestAvailableCommand, ReserveQuantityCommand, ReserveSeatsCommand } from '../application/commands/reserve.commands';
 import { SalesQueries } from '../application/queries/sales.queries';
 import { SalesActor } from '../application/sales-actor';
-import { uuidParam } from './sales-admin.controller';
+import { uuidParam } from '../../../infrastructure/http/uuid-param';
 import { CancelRequest, PlaceCounterOrderRequest, ReserveBestAvailableRequest, ReserveQuantityRequest, ReserveSeatsRequest } from './sales.dto';
 
 const SELLERS = ['organizer-admin', 'organizer-staff', 'box-office-clerk', 'presale-clerk'] as const;

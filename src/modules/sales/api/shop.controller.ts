@@ -10,7 +10,7 @@ import { ReserveBestAvailableCommand, ReserveQuantityCommand, ReserveSeatsComman
 import { SalesQueries } from '../application/queries/sales.queries';
 import { SalesActor } from '../application/sales-actor';
 import { ReserveBestAvailableBody, ReserveQuantityBody, ReserveSeatsBody } from './reserve-body';
-import { uuidParam } from './sales-admin.controller';
+import { uuidParam } from '../../../infrastructure/http/uuid-param';
 import { PlaceOrderRequest, ReserveBestAvailableRequest, ReserveQuantityRequest, ReserveSeatsRequest } from './sales.dto';
 import { RouteConfig } from '@nestjs/platform-fastify';
 import { PUBLIC_WRITE_RATE_LIMIT } from '../../../infrastructure/http/rate-limit';

@@ -1,4 +1,4 @@
-import { uuidParam } from '../../../infrastructure/http/uuid-param';
+import { uuidParam as uuid } from '../../../infrastructure/http/uuid-param';
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiGoneResponse, ApiNotFoundResponse, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
@@ -15,7 +15,6 @@ import { TICKETING_TRUST, TicketingTrustPort } from '../contracts/ticketing-trus
 import { verifyTicketBarcode } from '../contracts/verification/verify-barcode';
 import { CreatePrintRunRequest, HandOverRequest, RegisterBatchRequest, ReprintRequest, RotateKeyRequest, TrustChangesQuery, VerifyRequest, VoidBlankRequest } from './ticketing.dto';
 
-const uuid = uuidParam;
 const STOCK_ROLES = ['organizer-admin', 'organizer-staff', 'presale-clerk', 'box-office-clerk'] as const;
 
 function organizerOf(p: Principal): string {
