@@ -37,6 +37,17 @@ function referencePick(free: CandidateSeat[], n: number, variant: number): { uni
 }
 
 describe('pickBestAvailable', () => {
+
+  it('pick_doesNotDependOnTheOrderTheSeatsComeIn', () => {
+    fc.assert(
+      fc.property(hall, fc.integer({ min: 1, max: 6 }), fc.boolean(), fc.nat(3), fc.nat(), (free, n, allowSplit, variant, seed) => {
+        // the store hands seats over in (row, position) order; any other order must give the same pick
+        const shuffled = [...free].sort((a, b) => ((a.unitNo * 2654435761 + seed) % 1009) - ((b.unitNo * 2654435761 + seed) % 1009));
+        expect(pickBestAvailable(shuffled, { quantity: n, allowSplit, variant })).toEqual(pickBestAvailable(free, { quantity: n, allowSplit, variant }));
+        expect(runsOf(shuffled)).toEqual(runsOf(free));
+      }),
+    );
+  });
   it('adjacentPick_isTheKthOfAllWindowsFullySorted_forEveryRetryVariant', () => {
     fc.assert(
       fc.property(hall, fc.integer({ min: 1, max: 6 }), fc.integer({ min: 0, max: 8 }), (free, n, variant) => {

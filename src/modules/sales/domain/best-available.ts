@@ -44,9 +44,17 @@ const better = (a: Window, b: Window): number =>
   a.run[a.start].rowNo - b.run[b.start].rowNo ||
   a.run[a.start].pos - b.run[b.start].pos;
 
-/** Splits free seats into runs of consecutive positions per row. */
+const byPosition = (a: CandidateSeat, b: CandidateSeat): number => a.rowNo - b.rowNo || a.pos - b.pos;
+
+/** True if the seats are already in (row, position) order (the store reads them so): then no copy and no sort. */
+function inPositionOrder(free: CandidateSeat[]): boolean {
+  for (let i = 1; i < free.length; i++) if (byPosition(free[i - 1], free[i]) > 0) return false;
+  return true;
+}
+
+/** Splits free seats (any order) into runs of consecutive positions per row. */
 export function runsOf(free: CandidateSeat[]): CandidateSeat[][] {
-  const sorted = [...free].sort((a, b) => a.rowNo - b.rowNo || a.pos - b.pos);
+  const sorted = inPositionOrder(free) ? free : [...free].sort(byPosition);
   const runs: CandidateSeat[][] = [];
   let run: CandidateSeat[] = [];
   for (const s of sorted) {

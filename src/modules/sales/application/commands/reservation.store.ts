@@ -87,6 +87,17 @@ function holdArrays(holdIds: string[], tokens: string[], batch: { draft: HoldDra
   ];
 }
 
+/** Decodes `readFreeSeats`' packed bytea: 16 bytes per seat (unit_no, row_no, pos, rank as big-endian int4). */
+export function unpackSeats(packed: Buffer | null): CandidateSeat[] {
+  if (!packed) return [];
+  const n = packed.length >>> 4;
+  const out = new Array<CandidateSeat>(n);
+  for (let i = 0, o = 0; i < n; i++, o += 16) {
+    out[i] = { unitNo: packed.readInt32BE(o), rowNo: packed.readInt32BE(o + 4), pos: packed.readInt32BE(o + 8), rank: packed.readInt32BE(o + 12) };
+  }
+  return out;
+}
+
 function groupByHold<R extends { hold_id: string }>(rows: R[]): Map<string, R[]> {
   const m = new Map<string, R[]>();
   for (const r of rows) {
@@ -309,7 +320,8 @@ export class ReservationStore implements OnApplicationShutdown {
     const e = ctx.eventId;
     const cont = uuidArray(ctx.contingentIds);
     const base = `from sales.stock_unit where event_id = ? and area_id = ? and kind = 'ga' and contingent_id = any(?::uuid[])`;
-    const rows = await this.execPrepared<{ unit_no: number; hold_id: string; category_id: string; expires_at: Date; area_name: string | null }>(
+    // one row per served hold (its unit numbers as one string): fewer rows for the driver to build than one per place
+    const rows = await this.execPrepared<{ hold_id: string; units: string; category_id: string; expires_at: Date; area_name: string | null }>(
       `with req as (select * from unnest(?::uuid[], ?::text[], ?::int[], ?::text[], ?::int[]) with ordinality as r(hold_id, token_hex, qty, created_by, ttl, ord)),
        total as (select sum(qty)::int as n from req),
        c1 as (select unit_no ${base} and status = 'free' and unit_no >= ? order by unit_no limit (select n from total) for update skip locked),
@@ -329,7 +341,9 @@ export class ReservationStore implements OnApplicationShutdown {
                  from assign join h on h.id = assign.hold_id
                 where u.event_id = ?::uuid and u.unit_no = assign.unit_no
                returning u.unit_no, u.hold_id, u.category_id, h.expires_at)
-       select upd.*, (select a.name from sales.plan_area a where a.id = ?::uuid) as area_name from upd order by upd.unit_no`,
+       select upd.hold_id, upd.expires_at, min(upd.category_id::text) as category_id, string_agg(upd.unit_no::text, ',' order by upd.unit_no) as units,
+              (select a.name from sales.plan_area a where a.id = ?::uuid) as area_name
+         from upd group by upd.hold_id, upd.expires_at`,
       [
         ...holdArrays(holdIds, tokens, batch.map((r) => ({ draft: r.draft, keys: { length: r.quantity } }))),
         e, areaId, cont, start,
@@ -340,32 +354,37 @@ export class ReservationStore implements OnApplicationShutdown {
         areaId,
       ],
     );
-    const byHold = groupByHold(rows);
+    const byHold = new Map(rows.map((r) => [r.hold_id, r]));
     return batch.map((req, i) => {
       const mine = byHold.get(holdIds[i]);
-      if (!mine || mine.length !== req.quantity) return null; // not served (a partial result cannot happen: see `served`)
+      const units = mine ? mine.units.split(',') : [];
+      if (!mine || units.length !== req.quantity) return null; // not served (a partial result cannot happen: see `served`)
+      const expiresAt = new Date(mine.expires_at).toISOString();
       return {
         holdId: holdIds[i],
         holdToken: tokens[i],
         eventId: ctx.eventId,
         channel: ctx.channel,
-        expiresAt: new Date(mine[0].expires_at).toISOString(),
-        items: mine.map((r) => ({
-          unitNo: r.unit_no,
+        expiresAt,
+        items: units.map((u) => ({
+          unitNo: Number(u),
           kind: 'ga' as const,
           seatId: null,
           areaId,
-          categoryId: r.category_id,
+          categoryId: mine.category_id,
           block: null,
           row: null,
           seat: null,
-          areaName: r.area_name,
+          areaName: mine.area_name,
         })),
       };
     });
   }
 
-  /** Free (or expired-held) seats of a category in the channel's contingents, best first (at most `limit` + expired ones). */
+  /**
+   * Free (or expired-held) seats of a category in the channel's contingents: the `limit` best-ranked free ones plus at
+   * most `limit` best-ranked expired-held ones, returned in (row, position) order — the order best-available scans in.
+   */
   freeSeats(ctx: EventContext, categoryId: string, limit: number): Promise<CandidateSeat[]> {
     // Single flight: concurrent best-available requests for the same category share one read that is still in
     // flight (never a finished one, so nothing stale is reused); each then picks around the others' in-flight seats.
@@ -385,20 +404,27 @@ export class ReservationStore implements OnApplicationShutdown {
 
   private readonly freeSeatReads = new Map<string, Promise<CandidateSeat[]>>();
 
+  /**
+   * One row with one bytea: four big-endian int4 (unit_no, row_no, pos, rank) per seat, sorted by row and position in
+   * the database. A read returns up to 2 × limit seats (hundreds): as rows, the driver built an object and parsed four
+   * integers from text per seat, which was the largest part of best-available's cost in the API (bench:reserve
+   * profile, docs/benchmarks.md); packed, it is one buffer read with readInt32BE.
+   */
   private async readFreeSeats(ctx: EventContext, categoryId: string, limit: number): Promise<CandidateSeat[]> {
     const cont = uuidArray(ctx.contingentIds);
-    const rows = await this.execPrepared<{ unit_no: number; row_no: number; pos: number; rank: number }>(
-      `(select unit_no, row_no, pos, rank from sales.stock_unit
-         where event_id = ? and category_id = ? and kind = 'seat' and status = 'free' and contingent_id = any(?::uuid[])
-         order by rank limit ?)
-       union all
-       (select unit_no, row_no, pos, rank from sales.stock_unit
-         where event_id = ? and status = 'held' and hold_expires_at < now() and category_id = ? and kind = 'seat'
-           and contingent_id = any(?::uuid[])
-         order by rank limit ?)`,
+    const [row] = await this.execPrepared<{ packed: Buffer | null }>(
+      `select string_agg(int4send(unit_no) || int4send(row_no) || int4send(pos) || int4send(rank), ''::bytea order by row_no, pos) as packed
+         from ((select unit_no, row_no, pos, rank from sales.stock_unit
+                 where event_id = ? and category_id = ? and kind = 'seat' and status = 'free' and contingent_id = any(?::uuid[])
+                 order by rank limit ?)
+               union all
+               (select unit_no, row_no, pos, rank from sales.stock_unit
+                 where event_id = ? and status = 'held' and hold_expires_at < now() and category_id = ? and kind = 'seat'
+                   and contingent_id = any(?::uuid[])
+                 order by rank limit ?)) seats`,
       [ctx.eventId, categoryId, cont, limit, ctx.eventId, categoryId, cont, limit],
     );
-    return rows.map((r) => ({ unitNo: r.unit_no, rowNo: r.row_no, pos: r.pos, rank: r.rank }));
+    return unpackSeats(row?.packed ?? null);
   }
 
   async categoryExists(eventId: string, categoryId: string): Promise<boolean> {
