@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import tls from 'node:tls';
 import path from 'node:path';
 import { Client } from 'pg';
@@ -41,11 +42,12 @@ export async function adminSql(sql: string): Promise<void> {
  * The node arguments that start one API instance script (`scripts/bench/<name>-server.ts`) as production runs it:
  * compiled JavaScript from `npm run build` (what `npm run start:prod` starts), not ts-node. ts-node is not only a
  * compile-on-load cost: its REPL module loads `node:domain`, which wraps every EventEmitter call of the process — a
- * tax production does not pay. `BENCH_TS_NODE=1` keeps the old way (no build); `BENCH_NODE_ARGS` adds node flags
+ * tax production does not pay. The node flags are production's too (PRODUCTION_NODE_FLAGS). `BENCH_TS_NODE=1` keeps
+ * the old way (no build); `BENCH_NODE_ARGS` adds node flags
  * (e.g. `--cpu-prof`).
  */
 export function apiServerArgs(name: string): string[] {
-  const flags = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const flags = [...PRODUCTION_NODE_FLAGS, ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)];
   if (process.env.BENCH_TS_NODE === '1') return [...flags, '-r', 'ts-node/register/transpile-only', `scripts/bench/${name}-server.ts`];
   if (!built) {
     execFileSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
@@ -54,6 +56,13 @@ export function apiServerArgs(name: string): string[] {
   return [...flags, path.join(ROOT, 'dist', 'scripts', 'bench', `${name}-server.js`)];
 }
 let built = false;
+
+/** The node flags production starts the API with: those of `npm run start:prod` (`node <flags> dist/src/main.js`). */
+export const PRODUCTION_NODE_FLAGS: string[] = (() => {
+  const script: string = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts['start:prod'];
+  const words = script.split(/\s+/);
+  return words.slice(words.indexOf('node') + 1, words.findIndex((w) => w.endsWith('.js')));
+})();
 
 export interface LeanResponse {
   status: number;
