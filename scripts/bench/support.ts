@@ -100,6 +100,11 @@ export class LeanHttpsConnection {
     });
   }
 
+  /** Opens the connection (TCP + TLS handshake) now, so that a measured request does not pay for it. */
+  async open(): Promise<void> {
+    if (!this.socket) await this.connect();
+  }
+
   close(): void {
     this.socket?.destroy();
     this.socket = null;
