@@ -221,6 +221,8 @@ async function main(): Promise<void> {
     let cachedFree: string[] = seatArr();
     let cacheAt = Date.now();
 
+    let seatsGoneAt: number | null = null;
+    let okWhenSeatsGone = 0;
     const client = async (c: number) => {
       while (Date.now() < deadline && (seatWon < 20_000 || gaWon < 50_000)) {
         const kinds: string[] = [];
@@ -271,6 +273,10 @@ async function main(): Promise<void> {
               unknownFree.delete(it.seatId);
             }
           }
+          if (seatWon === 20_000 && seatsGoneAt === null) {
+            seatsGoneAt = performance.now();
+            okWhenSeatsGone = ok;
+          }
         } else if (r.status === 409 || r.status === 422) {
           refused++;
           perKind[kind].refused++;
@@ -291,6 +297,7 @@ async function main(): Promise<void> {
     const driverCpuBefore = process.cpuUsage();
     serverCpuAtLoadStart = await Promise.all(servers.map((s) => serverCpu(s.pid!)));
     const started = performance.now();
+    // phases: until the last seat is held all three kinds run; after it only GA requests (a single lane per area)
     await Promise.all(Array.from({ length: CLIENTS }, (_, c) => client(c)));
     const elapsedS = (performance.now() - started) / 1000;
     log(`load done in ${elapsedS.toFixed(1)} s`);
@@ -381,6 +388,9 @@ async function main(): Promise<void> {
       oversold_seats: oversoldSeats,
       ga_oversold: gaOversold,
       hold_mismatches: hm.n,
+      // reservations/s while seats were still on sale (all three kinds) and afterwards (GA only)
+      mixed_phase_per_s: seatsGoneAt === null ? null : +(okWhenSeatsGone / ((seatsGoneAt - started) / 1000)).toFixed(1),
+      ga_only_phase_per_s: seatsGoneAt === null ? null : +((ok - okWhenSeatsGone) / Math.max(0.001, elapsedS - (seatsGoneAt - started) / 1000)).toFixed(1),
       pgbench_tps: +tps.toFixed(1),
       ratio: +(tps ? reservationsPerS / tps : 0).toFixed(3),
       server_cpu_ms_per_request: +(serverCpuMs / Math.max(1, ok + refused)).toFixed(3),
