@@ -413,6 +413,7 @@ async function main(): Promise<void> {
         return [`  ${k} ok/refused, p50/p99`, `${perKind[k].ok}/${perKind[k].refused}, ${percentile(l, 50).toFixed(1)}/${percentile(l, 99).toFixed(1)} ms`];
       }),
       ['places held (seats + GA)', `${seatWon} / 20000 + ${gaWon} / 50000`],
+      ['reservations/s while seats were on sale / GA only after', `${result.mixed_phase_per_s ?? '-'} / ${result.ga_only_phase_per_s ?? '-'}`],
       ['latency p50 / p99', `${result.p50_ms} ms / ${result.p99_ms} ms`],
       ['oversold seats / GA', `${oversoldSeats} / ${gaOversold}`],
       ['CPU ms per request: API / PostgreSQL / load driver', `${result.server_cpu_ms_per_request} / ${result.db_cpu_ms_per_request} / ${result.driver_cpu_ms_per_request}`],
