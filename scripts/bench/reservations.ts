@@ -63,6 +63,18 @@ async function dbBackendCpuMs(): Promise<Map<number, number>> {
   }
 }
 
+/** The server's current WAL position. */
+async function walLsn(): Promise<string> {
+  const { rows } = await adminSql(`select pg_current_wal_lsn()::text as lsn`);
+  return rows[0].lsn;
+}
+
+/** WAL bytes written by the server since `lsn`. */
+async function walBytesSince(lsn: string): Promise<number> {
+  const { rows } = await adminSql(`select pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn)::float8 as n`, [lsn]);
+  return rows[0].n;
+}
+
 /** CPU time (ms) of a process, from /proc (user + system). */
 async function serverCpu(pid: number): Promise<number> {
   const stat = require('node:fs').readFileSync(`/proc/${pid}/stat`, 'utf8') as string;
@@ -294,6 +306,7 @@ async function main(): Promise<void> {
     if (DRIVER !== 'undici') await Promise.all(lean.map((l) => l.open()));
     log(`load: ${CLIENTS} clients on ${INSTANCES} instance(s)`);
     const dbCpuBefore = await dbBackendCpuMs();
+    const walBefore = await walLsn();
     const driverCpuBefore = process.cpuUsage();
     serverCpuAtLoadStart = await Promise.all(servers.map((s) => serverCpu(s.pid!)));
     const started = performance.now();
@@ -304,6 +317,7 @@ async function main(): Promise<void> {
     const driverCpu = process.cpuUsage(driverCpuBefore);
     const serverCpuMs = (await Promise.all(servers.map((s) => serverCpu(s.pid!)))).reduce((a, v, i) => a + v - serverCpuAtLoadStart[i], 0);
     const dbCpuAfter = await dbBackendCpuMs();
+    const walBytes = await walBytesSince(walBefore);
     let dbCpuMs = 0;
     for (const [pid, ms] of dbCpuAfter) dbCpuMs += ms - (dbCpuBefore.get(pid) ?? 0);
     // ---- framework floor: the same clients on a trivial public route (GET /health/live, no database) -----------
@@ -395,6 +409,8 @@ async function main(): Promise<void> {
       ratio: +(tps ? reservationsPerS / tps : 0).toFixed(3),
       server_cpu_ms_per_request: +(serverCpuMs / Math.max(1, ok + refused)).toFixed(3),
       db_cpu_ms_per_request: +(dbCpuMs / Math.max(1, ok + refused)).toFixed(3),
+      // WAL written by the whole server during the load (other databases are idle then): the write cost, not timing-dependent
+      wal_bytes_per_reservation: Math.round(walBytes / Math.max(1, ok)),
       driver_cpu_ms_per_request: +((driverCpu.user + driverCpu.system) / 1000 / Math.max(1, ok + refused)).toFixed(3),
       floor_requests_per_s: +(floorRequests / floorS).toFixed(1),
       floor_server_cpu_ms_per_request: +(floorCpuMs / Math.max(1, floorRequests)).toFixed(3),

@@ -28,11 +28,11 @@ export const dbUrl = (name: string): string => {
 };
 
 /** Runs one statement (CREATE/DROP DATABASE …) on the maintenance connection. */
-export async function adminSql(sql: string): Promise<void> {
+export async function adminSql(sql: string, params: unknown[] = []): Promise<{ rows: any[] }> {
   const c = new Client({ connectionString: PG_BASE });
   await c.connect();
   try {
-    await c.query(sql);
+    return await c.query(sql, params);
   } finally {
     await c.end();
   }
