@@ -27,7 +27,7 @@ export const dbUrl = (name: string): string => {
   return u.toString();
 };
 
-/** Runs one statement (CREATE/DROP DATABASE …) on the maintenance connection. */
+/** Runs one statement (CREATE/DROP DATABASE, a WAL position …) on the maintenance connection; returns its rows. */
 export async function adminSql(sql: string, params: unknown[] = []): Promise<{ rows: any[] }> {
   const c = new Client({ connectionString: PG_BASE });
   await c.connect();
@@ -43,8 +43,7 @@ export async function adminSql(sql: string, params: unknown[] = []): Promise<{ r
  * compiled JavaScript from `npm run build` (what `npm run start:prod` starts), not ts-node. ts-node is not only a
  * compile-on-load cost: its REPL module loads `node:domain`, which wraps every EventEmitter call of the process — a
  * tax production does not pay. The node flags are production's too (PRODUCTION_NODE_FLAGS). `BENCH_TS_NODE=1` keeps
- * the old way (no build); `BENCH_NODE_ARGS` adds node flags
- * (e.g. `--cpu-prof`).
+ * the old way (no build); `BENCH_NODE_ARGS` adds node flags (e.g. `--cpu-prof`).
  */
 export function apiServerArgs(name: string): string[] {
   const flags = [...PRODUCTION_NODE_FLAGS, ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)];
