@@ -31,7 +31,9 @@ async function main(): Promise<void> {
     const per = (r: number, n: number) => (n ? (r / n).toFixed(2) : '-');
     process.stderr.write(
       `[bench] instance on ${config.HTTP_PORT}: micro-batches seats/best ${b.exactRequests} requests in ${b.exactStatements} statements (${per(b.exactRequests, b.exactStatements)}/statement), ` +
-        `GA ${b.gaRequests} in ${b.gaStatements} (${per(b.gaRequests, b.gaStatements)}/statement)\n`,
+        `GA ${b.gaRequests} in ${b.gaStatements} (${per(b.gaRequests, b.gaStatements)}/statement); ` +
+        `mean statement time seats/best ${per(b.exactMs, b.exactStatements)} ms, GA ${per(b.gaMs, b.gaStatements)} ms, ` +
+        `best-available reads ${b.seatReads} × ${per(b.seatReadMs, b.seatReads)} ms\n`,
     );
     process.stdout.write(`CPU ${cpu.user} ${cpu.system}\n`, () => void app.close().finally(() => process.exit(0)));
   });

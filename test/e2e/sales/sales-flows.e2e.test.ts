@@ -165,6 +165,33 @@ describe('sales flows (real HTTPS)', () => {
     expect(inv).toMatchObject({ held: 1, free: 3, holdMismatch: 0 });
   });
 
+  it('expiredHolds_placesAreFoundAgainByBestAvailableAndGa_withoutTheSweep', async () => {
+    // best-available and GA find expired-held places through their (expired, not yet swept) holds
+    const s = await setupEvent(t, makePlan({ rows: 1, seats: 4, ga: 3 }));
+    const best = await t.post(`/shop/events/${s.eventId}/holds/best-available`, { categoryId: s.categories.A, quantity: 4 });
+    const ga = await t.post(`/shop/events/${s.eventId}/holds/quantity`, { areaId: s.areaId, quantity: 3 });
+    expect([best.status, ga.status]).toEqual([201, 201]);
+    const none = await Promise.all([
+      t.post(`/shop/events/${s.eventId}/holds/best-available`, { categoryId: s.categories.A, quantity: 1 }),
+      t.post(`/shop/events/${s.eventId}/holds/quantity`, { areaId: s.areaId, quantity: 1 }),
+    ]);
+    expect(none.map((r) => [r.status, r.body.code])).toEqual([
+      [409, 'SALES.NOT_ENOUGH_AVAILABLE'],
+      [409, 'SALES.NOT_ENOUGH_AVAILABLE'],
+    ]);
+    for (const id of [best.body.holdId, ga.body.holdId]) {
+      await runSql(t.em(), `update sales.hold set expires_at = now() - interval '1 second' where id = ?`, [id]);
+      await runSql(t.em(), `update sales.stock_unit set hold_expires_at = now() - interval '1 second' where hold_id = ?`, [id]);
+    }
+    const again = await t.post(`/shop/events/${s.eventId}/holds/best-available`, { categoryId: s.categories.A, quantity: 4 });
+    const gaAgain = await t.post(`/shop/events/${s.eventId}/holds/quantity`, { areaId: s.areaId, quantity: 3 });
+    expect([again.status, gaAgain.status]).toEqual([201, 201]);
+    const units = (r: { body: { items: { unitNo: number }[] } }) => r.body.items.map((i) => i.unitNo).sort((a, b) => a - b);
+    expect(units(again)).toEqual(units(best));
+    expect(units(gaAgain)).toEqual(units(ga));
+    expect(await dbInvariants(t, s.eventId)).toMatchObject({ held: 7, free: 0, holdMismatch: 0 });
+  });
+
   it('unpaidOrder_pastDeadline_expiresAndItsSeatsReturn', async () => {
     const s = await setupEvent(t, makePlan({ rows: 1, seats: 3 }));
     const hold = await t.post(`/shop/events/${s.eventId}/holds/seats`, { seatIds: [s.seats[0].id] });
