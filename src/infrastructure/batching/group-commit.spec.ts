@@ -81,4 +81,21 @@ describe('GroupCommit', () => {
     const stuck = new GroupCommit<number, number>({ maxBatch: 10, run: async (b) => b, select: () => [] });
     await expect(Promise.all([stuck.submit('s', 7), stuck.submit('s', 8)])).resolves.toEqual([7, 8]);
   });
+  it('callbackRequests_batchLikePromiseOnes_andEachCallbackRunsOnce', async () => {
+    const { batches, run } = controlledRun<number>();
+    const gc = new GroupCommit<number, unknown>({ maxBatch: 5, run });
+    const got: string[] = [];
+    const cb = (e: unknown, v: unknown) => got.push(e ? `error ${(e as Error).message}` : `ok ${String(v)}`);
+    gc.submitWithCallback('l', 1, cb);
+    gc.submitWithCallback('l', 2, cb);
+    const viaPromise = gc.submit('l', 3);
+    await tick();
+    batches[0].finish(['r1']);
+    await tick();
+    expect(batches.map((b) => b.requests)).toEqual([[1], [2, 3]]);
+    batches[1].finish(new Error('db down'));
+    await expect(viaPromise).rejects.toThrow('db down');
+    expect(got).toEqual(['ok r1', 'error db down']);
+    expect(gc.activeLanes).toBe(0);
+  });
 });

@@ -38,15 +38,22 @@ export class GroupCommit<R, T> {
   }
 
   submit(lane: string, request: R): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      let l = this.lanes.get(lane);
-      if (!l) {
-        l = { inFlight: 0, queue: [] };
-        this.lanes.set(lane, l);
-      }
-      l.queue.push({ request, resolve, reject });
-      if (l.inFlight < this.parallelism) void this.drain(lane, l);
-    });
+    return new Promise<T>((resolve, reject) => this.enqueue(lane, { request, resolve, reject }));
+  }
+
+  /** As `submit`, with a Node-style callback instead of a promise (for callback APIs: no promise per request). */
+  submitWithCallback(lane: string, request: R, cb: (err: unknown, value: T | null) => void): void {
+    this.enqueue(lane, { request, resolve: (v) => cb(null, v), reject: (e) => cb(e, null) });
+  }
+
+  private enqueue(lane: string, pending: Pending<R, T>): void {
+    let l = this.lanes.get(lane);
+    if (!l) {
+      l = { inFlight: 0, queue: [] };
+      this.lanes.set(lane, l);
+    }
+    l.queue.push(pending);
+    if (l.inFlight < this.parallelism) void this.drain(lane, l);
   }
 
   /** Lanes with queued or running batches (for tests and metrics). */
@@ -63,12 +70,24 @@ export class GroupCommit<R, T> {
         const batch = chosen.size ? lane.queue.filter((p) => chosen.has(p.request)) : lane.queue.slice(0, 1);
         const taken = new Set(batch);
         lane.queue = lane.queue.filter((p) => !taken.has(p));
+        let results: T[] | undefined;
+        let error: unknown;
         try {
-          const results = await this.opts.run(batch.map((p) => p.request));
-          batch.forEach((p, i) => p.resolve(results[i]));
+          results = await this.opts.run(batch.map((p) => p.request));
         } catch (e) {
-          for (const p of batch) p.reject(e);
+          error = e;
         }
+        batch.forEach((p, i) => {
+          try {
+            if (results) p.resolve(results[i]);
+            else p.reject(error);
+          } catch (e) {
+            // a callback that throws is a bug of its caller: surface it, but still answer the rest of the batch
+            process.nextTick(() => {
+              throw e;
+            });
+          }
+        });
       }
     } finally {
       lane.inFlight--;

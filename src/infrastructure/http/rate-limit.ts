@@ -55,10 +55,7 @@ function batchedRedisStore(redis: Redis, nameSpace: string) {
     // the plugin constructs the root store with its own settings (unused); children get their route's prefix
     private prefix = nameSpace;
     incr(key: string, cb: (err: unknown, res: { current: number; ttl: number } | null) => void, timeWindow: number): void {
-      batches.submit('', { key: this.prefix + key, window: timeWindow }).then(
-        (r) => cb(null, r),
-        (e: unknown) => cb(e, null),
-      );
+      batches.submitWithCallback('', { key: this.prefix + key, window: timeWindow }, cb);
     }
     child(route: { routeInfo: { method: string; url: string } }): Store {
       const c = new Store();

@@ -42,7 +42,8 @@ interface UnitRow {
   category_id: string;
   labels: [string, string, string] | null;
   area_name: string | null;
-  expires_at: Date;
+  /** The hold's expiry in epoch milliseconds (a float8: no timestamp text for the driver to parse per row). */
+  expires_ms: number;
 }
 
 interface GaRequest {
@@ -115,6 +116,9 @@ function groupByHold<R extends { hold_id: string }>(rows: R[]): Map<string, R[]>
  * scan all of stock_unit_hold (40 ms at 70,000 held places); `hold_id = any(array)` is always an index condition.
  */
 const EXPIRED_HOLDS = `array(select id from sales.hold where status = 'active' and expires_at < now() and event_id = ?)`;
+
+/** A timestamptz as epoch milliseconds (float8, which the driver returns as a number): what the API sends as ISO text. */
+const EPOCH_MS = (col: string) => `floor(extract(epoch from ${col}) * 1000)::float8`;
 
 /** The hold row a reservation statement inserts together with taking the places. */
 export interface HoldDraft {
@@ -246,7 +250,7 @@ export class ReservationStore implements OnApplicationShutdown {
        upd as (update sales.stock_unit u set status = 'held', hold_id = h.id, hold_expires_at = h.expires_at
                  from hit join served on served.ord = hit.ord join h on h.id = served.hold_id
                 where u.event_id = ?::uuid and u.unit_no = hit.unit_no
-               returning u.unit_no, u.kind, u.seat_id, u.area_id, u.category_id, u.hold_id, h.expires_at)
+               returning u.unit_no, u.kind, u.seat_id, u.area_id, u.category_id, u.hold_id, ${EPOCH_MS('h.expires_at')} as expires_ms)
        select upd.*,
               (select json_build_array(b.name, ps.row_label, ps.seat_label) from sales.plan_seat ps
                  join sales.plan_block b on b.id = ps.block_id where ps.id = upd.seat_id) as labels,
@@ -275,7 +279,7 @@ export class ReservationStore implements OnApplicationShutdown {
         holdToken: tokens[i],
         eventId: ctx.eventId,
         channel: ctx.channel,
-        expiresAt: new Date(mine[0].expires_at).toISOString(),
+        expiresAt: new Date(mine[0].expires_ms).toISOString(),
         items: mine.map((r) => ({
           unitNo: r.unit_no,
           kind: r.kind,
@@ -331,7 +335,7 @@ export class ReservationStore implements OnApplicationShutdown {
     const cont = uuidArray(ctx.contingentIds);
     const base = `from sales.stock_unit where event_id = ? and area_id = ? and kind = 'ga' and contingent_id = any(?::uuid[])`;
     // one row per served hold (its unit numbers as one string): fewer rows for the driver to build than one per place
-    const rows = await this.execPrepared<{ hold_id: string; units: string; category_id: string; expires_at: Date; area_name: string | null }>(
+    const rows = await this.execPrepared<{ hold_id: string; units: string; category_id: string; expires_ms: number; area_name: string | null }>(
       `with req as (select * from unnest(?::uuid[], ?::text[], ?::int[], ?::text[], ?::int[]) with ordinality as r(hold_id, token_hex, qty, created_by, ttl, ord)),
        total as (select sum(qty)::int as n from req),
        c1 as (select unit_no ${base} and status = 'free' and unit_no >= ? order by unit_no limit (select n from total) for update skip locked),
@@ -351,7 +355,7 @@ export class ReservationStore implements OnApplicationShutdown {
                  from assign join h on h.id = assign.hold_id
                 where u.event_id = ?::uuid and u.unit_no = assign.unit_no
                returning u.unit_no, u.hold_id, u.category_id, h.expires_at)
-       select upd.hold_id, upd.expires_at, min(upd.category_id::text) as category_id, string_agg(upd.unit_no::text, ',' order by upd.unit_no) as units,
+       select upd.hold_id, ${EPOCH_MS('upd.expires_at')} as expires_ms, min(upd.category_id::text) as category_id, string_agg(upd.unit_no::text, ',' order by upd.unit_no) as units,
               (select a.name from sales.plan_area a where a.id = ?::uuid) as area_name
          from upd group by upd.hold_id, upd.expires_at`,
       [
@@ -369,7 +373,7 @@ export class ReservationStore implements OnApplicationShutdown {
       const mine = byHold.get(holdIds[i]);
       const units = mine ? mine.units.split(',') : [];
       if (!mine || units.length !== req.quantity) return null; // not served (a partial result cannot happen: see `served`)
-      const expiresAt = new Date(mine.expires_at).toISOString();
+      const expiresAt = new Date(mine.expires_ms).toISOString();
       return {
         holdId: holdIds[i],
         holdToken: tokens[i],
