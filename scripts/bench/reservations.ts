@@ -126,7 +126,7 @@ async function main(): Promise<void> {
     SALES_PLAN_MAX_SEATS: '100000',
     // 64 clients share one address here: the public rate limit stays on (one Redis call per hold, as in production)
     // but above this bench's pace
-    RATE_LIMIT_PUBLIC_WRITES_PER_MIN: '1000000',
+    RATE_LIMIT_PUBLIC_WRITES_PER_MIN: process.env.RATE_LIMIT_PUBLIC_WRITES_PER_MIN ?? '1000000',
   };
   log(`migrating scratch database ${BENCH_DB}`);
   execFileSync(process.execPath, ['-r', 'ts-node/register/transpile-only', 'scripts/migrate.ts'], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
