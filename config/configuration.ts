@@ -36,6 +36,7 @@ const schema = z
      * address and minute, per route group, counted in Redis across instances (@fastify/rate-limit). 0 = off.
      */
     RATE_LIMIT_PUBLIC_WRITES_PER_MIN: int(0, 1_000_000).default(60),
+    RATE_LIMIT_SYNC_MS: int(0, 10_000).default(50),
     /**
      * Comma-separated addresses or CIDR ranges of the reverse proxies / load balancers in front of the service: only
      * from these is X-Forwarded-For believed (client address for login throttling, rate limits, audit).

@@ -50,7 +50,7 @@ export async function createHttpApp(rootModule: DynamicModule, config: AppConfig
     httpLog: (app.get<Params>(PARAMS_PROVIDER_TOKEN).pinoHttp ?? {}) as Options,
     rootLogger: () => PinoLogger.root,
   });
-  await registerPublicRateLimit(fastify, app.get(REDIS), config.REDIS_KEY_PREFIX, config.RATE_LIMIT_PUBLIC_WRITES_PER_MIN);
+  await registerPublicRateLimit(fastify, app.get(REDIS), config.REDIS_KEY_PREFIX, config.RATE_LIMIT_PUBLIC_WRITES_PER_MIN, config.RATE_LIMIT_SYNC_MS);
   const hsts = `max-age=${config.HSTS_MAX_AGE_S}; includeSubDomains`;
   // (callback-style hooks: an async hook costs a promise per request, and Node 20 runs async-context hooks per promise)
   fastify.addHook('onRequest', (req, reply, done) => {

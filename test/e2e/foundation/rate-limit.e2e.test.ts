@@ -1,7 +1,9 @@
 import type Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { REDIS } from '../../../src/infrastructure/redis/redis.module';
+import { RateLimitCounters } from '../../../src/infrastructure/http/rate-limit';
 import { TestApp } from '../../support/app-harness';
+import { waitFor } from '../../support/wait';
 
 jest.setTimeout(120_000);
 
@@ -50,7 +52,8 @@ describe('public write rate limit (real HTTPS, counters in Redis)', () => {
     const redis = t.app.get<Redis>(REDIS);
     const keys = await redis.keys(`${t.config.REDIS_KEY_PREFIX}:ratelimit:*${ip}`);
     expect(keys).toHaveLength(1);
-    expect(Number(await redis.get(keys[0]))).toBe(LIMIT + 9);
+    // counts decided locally reach Redis within RATE_LIMIT_SYNC_MS
+    await waitFor('all 12 counted in Redis', async () => Number(await redis.get(keys[0])) === LIMIT + 9, 5_000, 20);
     const ttl = await redis.pttl(keys[0]);
     expect(ttl).toBeGreaterThan(50_000);
     expect(ttl).toBeLessThanOrEqual(60_000);
@@ -73,5 +76,39 @@ describe('public write rate limit (real HTTPS, counters in Redis)', () => {
     for (let i = 0; i < LIMIT + 1; i++) statuses.push((await t.request('POST', '/escrow/card/checkouts', { body: { orderNumber: 'PT-NOPE', paymentReference: 'RF00' }, headers: from(ip) })).status);
     expect(statuses[LIMIT]).toBe(429);
     expect(statuses.slice(0, LIMIT)).not.toContain(429);
+  });
+  it('twoInstances_shareTheCounters_eachDecidesLocally_andLearnsTheOthersCountsWithinTheSyncInterval', async () => {
+    // two instances' counters on the same Redis, as two API processes behind a load balancer
+    const redis = t.app.get<Redis>(REDIS);
+    const nameSpace = `${t.config.REDIS_KEY_PREFIX}:ratelimit-test-${randomUUID()}:`;
+    const a = new RateLimitCounters(redis, { nameSpace, syncMs: 10_000 }); // flushed by hand below
+    const b = new RateLimitCounters(redis, { nameSpace, syncMs: 10_000 });
+    const incr = (c: RateLimitCounters) =>
+      new Promise<{ current: number; ttl: number }>((resolve, reject) => c.incr(`${nameSpace}k`, 60_000, (e, r) => (e || !r ? reject(e) : resolve(r))));
+    try {
+      expect((await incr(a)).current).toBe(1); // a's first count goes to Redis before it is decided
+      expect((await incr(a)).current).toBe(2); // then a counts here
+      expect((await incr(a)).current).toBe(3);
+      expect(Number(await redis.get(`${nameSpace}k`))).toBe(1); // not yet sent
+      expect((await incr(b)).current).toBe(2); // b's first count: Redis knows a's first only
+      const flushing = a.flush(); // a's two counts are on their way to Redis …
+      expect((await incr(a)).current).toBe(4); // … and still count: 1 (Redis) + 2 (in flight) + 1
+      await flushing;
+      expect(Number(await redis.get(`${nameSpace}k`))).toBe(4);
+      expect((await incr(b)).current).toBe(3); // decided here on b's last view of Redis (2) + its own count
+      await b.flush(); // b's sync sends its count and learns a's
+      expect(Number(await redis.get(`${nameSpace}k`))).toBe(5);
+      const seen = await incr(b);
+      expect(seen.current).toBe(6);
+      expect(seen.ttl).toBeGreaterThan(50_000);
+      expect(seen.ttl).toBeLessThanOrEqual(60_000);
+      await Promise.all([a.flush(), b.flush()]);
+      expect(Number(await redis.get(`${nameSpace}k`))).toBe(7); // every count of both instances, once
+      const ttl = await redis.pttl(`${nameSpace}k`);
+      expect(ttl).toBeGreaterThan(50_000);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+      await redis.del(`${nameSpace}k`);
+    }
   });
 });
