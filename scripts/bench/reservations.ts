@@ -30,6 +30,8 @@ const PGBENCH_SECONDS = arg('pgbench-seconds', 15);
 const BASE_PORT = arg('port', 18443);
 const KEEP_DB = args.includes('--keep-db');
 const FLOOR_SECONDS = arg('floor-seconds', 5);
+/** `--warmup 0`: measure a cold instance (no warm-up event sold out first). */
+const WARMUP = arg('warmup', 1) > 0;
 /** `p99_after_2s_ms` leaves out the requests sent in the load's first WARM_S seconds. */
 const WARM_S = 2;
 const BENCH_DB = `proticket_bench_${RUN}`;
@@ -165,166 +167,188 @@ async function main(): Promise<void> {
     await call(0, 'POST', '/users', { organizationId: org.body.id, email: `org-${RUN}@bench.local`, displayName: 'bench', password: pw, roles: ['organizer-admin'] }, adminToken);
     const token = (await call(0, 'POST', '/auth/login', { email: `org-${RUN}@bench.local`, password: pw })).body.token;
     const venue = await call(0, 'POST', '/sales/venues', { name: 'Bench Arena' }, token);
-    const plan = {
-      name: 'Arena',
-      stage: { x: 500, y: 0 },
-      blocks: Array.from({ length: 4 }, (_, b) => ({
-        name: `Block ${b + 1}`,
-        rows: Array.from({ length: 50 }, (_, r) => ({
-          label: String(r + 1),
-          seats: Array.from({ length: 100 }, (_, s) => ({ label: String(s + 1), x: b * 1100 + s * 10, y: 20 + r * 10, category: r < 20 ? 'A' : 'B' })),
+    /** A plan of 4 blocks × rowsPerBlock rows × 100 seats (the first 40 % of the rows category A, the rest B) + a GA area, and an event on it. */
+    const setUpEvent = async (name: string, rowsPerBlock: number, gaTotal: number) => {
+      const plan = {
+        name: 'Arena',
+        stage: { x: 500, y: 0 },
+        blocks: Array.from({ length: 4 }, (_, b) => ({
+          name: `Block ${b + 1}`,
+          rows: Array.from({ length: rowsPerBlock }, (_, r) => ({
+            label: String(r + 1),
+            seats: Array.from({ length: 100 }, (_, s) => ({ label: String(s + 1), x: b * 1100 + s * 10, y: 20 + r * 10, category: r < rowsPerBlock * 0.4 ? 'A' : 'B' })),
+          })),
         })),
-      })),
-      areas: [{ name: 'Standing', category: 'GA', capacity: 50_000 }],
+        areas: [{ name: 'Standing', category: 'GA', capacity: gaTotal }],
+      };
+      let t0 = Date.now();
+      const pl = await call(0, 'POST', `/sales/venues/${venue.body.id}/plans`, plan, token);
+      if (pl.status !== 201) throw new Error(`plan upload failed: ${pl.status} ${JSON.stringify(pl.body)}`);
+      const planUploadMs = Date.now() - t0;
+      const now = Date.now();
+      t0 = Date.now();
+      const ev = await call(
+        0,
+        'POST',
+        '/sales/events',
+        {
+          planId: pl.body.id,
+          name,
+          startsAt: new Date(now + 30 * 86400_000).toISOString(),
+          salesStart: new Date(now - 3600_000).toISOString(),
+          salesEnd: new Date(now + 29 * 86400_000).toISOString(),
+          currency: 'EUR',
+          categories: [
+            { key: 'A', name: 'Cat 1', prices: { adult: 8900 } },
+            { key: 'B', name: 'Cat 2', prices: { adult: 5900 } },
+            { key: 'GA', name: 'Standing', prices: { adult: 4900 } },
+          ],
+          initialContingent: { kind: 'online' },
+        },
+        token,
+      );
+      if (ev.status !== 201) throw new Error(`event failed: ${ev.status} ${JSON.stringify(ev.body)}`);
+      const eventCreateMs = Date.now() - t0;
+      const eventId = ev.body.id as string;
+      const cat = Object.fromEntries((ev.body.categories as { id: string; key: string }[]).map((c) => [c.key, c.id]));
+      const detail = await call(0, 'GET', `/shop/events/${eventId}`);
+      const areaId = detail.body.areas[0].id as string;
+      const map = await call(0, 'GET', `/shop/events/${eventId}/seat-map`);
+      const seatIds: string[] = map.body.seats.map((s: { id: string }) => s.id);
+      return { eventId, cat, areaId, seatIds, planUploadMs, eventCreateMs, gaTotal };
     };
-    let t0 = Date.now();
-    const pl = await call(0, 'POST', `/sales/venues/${venue.body.id}/plans`, plan, token);
-    if (pl.status !== 201) throw new Error(`plan upload failed: ${pl.status} ${JSON.stringify(pl.body)}`);
-    const planUploadMs = Date.now() - t0;
-    const now = Date.now();
-    t0 = Date.now();
-    const ev = await call(
-      0,
-      'POST',
-      '/sales/events',
-      {
-        planId: pl.body.id,
-        name: 'Bench Night',
-        startsAt: new Date(now + 30 * 86400_000).toISOString(),
-        salesStart: new Date(now - 3600_000).toISOString(),
-        salesEnd: new Date(now + 29 * 86400_000).toISOString(),
-        currency: 'EUR',
-        categories: [
-          { key: 'A', name: 'Cat 1', prices: { adult: 8900 } },
-          { key: 'B', name: 'Cat 2', prices: { adult: 5900 } },
-          { key: 'GA', name: 'Standing', prices: { adult: 4900 } },
-        ],
-        initialContingent: { kind: 'online' },
-      },
-      token,
-    );
-    if (ev.status !== 201) throw new Error(`event failed: ${ev.status} ${JSON.stringify(ev.body)}`);
-    const eventCreateMs = Date.now() - t0;
-    const eventId = ev.body.id as string;
-    const cat = Object.fromEntries((ev.body.categories as { id: string; key: string }[]).map((c) => [c.key, c.id]));
-    const detail = await call(0, 'GET', `/shop/events/${eventId}`);
-    const areaId = detail.body.areas[0].id as string;
-    const map = await call(0, 'GET', `/shop/events/${eventId}/seat-map`);
-    const seatIds: string[] = map.body.seats.map((s: { id: string }) => s.id);
-    log(`event ready: ${seatIds.length} seats + 50000 GA (plan upload ${planUploadMs} ms, event ${eventCreateMs} ms)`);
+    type BenchEvent = Awaited<ReturnType<typeof setUpEvent>>;
 
-    // ---- load: 64 clients until sold out ----------------------------------------------------------------------------
-    const unknownFree = new Set(seatIds); // seats nobody has reported winning yet (specific-seat picks come from here)
-    const open = { A: true, B: true, ga: true };
-    const wonUnits = new Map<number, number>(); // unitNo → times won (must stay 1)
-    let gaWon = 0;
-    let seatWon = 0;
-    let ok = 0;
-    let refused = 0;
-    let errors = 0;
-    const lat: number[] = [];
-    /** Latencies of requests sent at least WARM_S after the load started (the process's first seconds excluded). */
-    const latWarm: number[] = [];
-    const perKind: Record<string, { ok: number; refused: number; lat: number[] }> = {
-      seats: { ok: 0, refused: 0, lat: [] },
-      best: { ok: 0, refused: 0, lat: [] },
-      ga: { ok: 0, refused: 0, lat: [] },
-    };
-    const errorKinds = new Map<string, number>();
-    const deadline = Date.now() + SECONDS * 1000;
-    const rnd = (n: number) => Math.floor(Math.random() * n);
-    const seatArr = () => [...unknownFree];
-    let cachedFree: string[] = seatArr();
-    let cacheAt = Date.now();
+    /** 64 clients reserve on `e` until everything is held (or the time cap); what they won and what it cost. */
+    const runLoad = async (e: BenchEvent) => {
+      const { eventId, cat, areaId, seatIds, gaTotal } = e;
+      const seatTotal = seatIds.length;
+      const unknownFree = new Set(seatIds); // seats nobody has reported winning yet (specific-seat picks come from here)
+      const open = { A: true, B: true, ga: true };
+      const wonUnits = new Map<number, number>(); // unitNo → times won (must stay 1)
+      let gaWon = 0;
+      let seatWon = 0;
+      let ok = 0;
+      let refused = 0;
+      let errors = 0;
+      const lat: number[] = [];
+      /** Latencies of requests sent at least WARM_S after the load started (the process's first seconds excluded). */
+      const latWarm: number[] = [];
+      const perKind: Record<string, { ok: number; refused: number; lat: number[] }> = {
+        seats: { ok: 0, refused: 0, lat: [] },
+        best: { ok: 0, refused: 0, lat: [] },
+        ga: { ok: 0, refused: 0, lat: [] },
+      };
+      const errorKinds = new Map<string, number>();
+      const deadline = Date.now() + SECONDS * 1000;
+      const rnd = (n: number) => Math.floor(Math.random() * n);
+      const seatArr = () => [...unknownFree];
+      let cachedFree: string[] = seatArr();
+      let cacheAt = Date.now();
 
-    let seatsGoneAt: number | null = null;
-    let okWhenSeatsGone = 0;
-    const client = async (c: number) => {
-      while (Date.now() < deadline && (seatWon < 20_000 || gaWon < 50_000)) {
-        const kinds: string[] = [];
-        if (seatWon < 20_000 && (open.A || open.B)) kinds.push('best');
-        if (seatWon < 20_000 && unknownFree.size > 0) kinds.push('seats');
-        if (gaWon < 50_000) kinds.push('ga');
-        if (!kinds.length) break;
-        const kind = kinds[rnd(kinds.length)];
-        let p: string;
-        let body: Record<string, unknown>;
-        let bestKey: 'A' | 'B' = 'A';
-        if (kind === 'seats') {
-          if (Date.now() - cacheAt > 200) {
-            cachedFree = seatArr();
-            cacheAt = Date.now();
-          }
-          const start = rnd(Math.max(1, cachedFree.length));
-          body = { seatIds: cachedFree.slice(start, start + 1 + rnd(4)) };
-          if (!(body.seatIds as string[]).length) continue;
-          p = `/shop/events/${eventId}/holds/seats`;
-        } else if (kind === 'best') {
-          bestKey = open.A && open.B ? (rnd(2) ? 'A' : 'B') : open.A ? 'A' : 'B';
-          body = { categoryId: cat[bestKey], quantity: 2 + rnd(5), allowSplit: true };
-          p = `/shop/events/${eventId}/holds/best-available`;
-        } else {
-          body = { areaId, quantity: 1 + rnd(4) };
-          p = `/shop/events/${eventId}/holds/quantity`;
-        }
-        const t1 = performance.now();
-        let r: { status: number; body: any };
-        try {
-          r = await loadCall(c, 'POST', p, body);
-        } catch (e) {
-          errors++;
-          errorKinds.set(`network: ${(e as Error).message.slice(0, 60)}`, (errorKinds.get(`network: ${(e as Error).message.slice(0, 60)}`) ?? 0) + 1);
-          continue;
-        }
-        lat.push(performance.now() - t1);
-        if (t1 - started >= WARM_S * 1000) latWarm.push(performance.now() - t1);
-        perKind[kind].lat.push(performance.now() - t1);
-        if (r.status === 201) {
-          ok++;
-          perKind[kind].ok++;
-          for (const it of r.body.items) {
-            wonUnits.set(it.unitNo, (wonUnits.get(it.unitNo) ?? 0) + 1);
-            if (it.kind === 'ga') gaWon++;
-            else {
-              seatWon++;
-              unknownFree.delete(it.seatId);
+      let seatsGoneAt: number | null = null;
+      let okWhenSeatsGone = 0;
+      const client = async (c: number) => {
+        while (Date.now() < deadline && (seatWon < seatTotal || gaWon < gaTotal)) {
+          const kinds: string[] = [];
+          if (seatWon < seatTotal && (open.A || open.B)) kinds.push('best');
+          if (seatWon < seatTotal && unknownFree.size > 0) kinds.push('seats');
+          if (gaWon < gaTotal) kinds.push('ga');
+          if (!kinds.length) break;
+          const kind = kinds[rnd(kinds.length)];
+          let p: string;
+          let body: Record<string, unknown>;
+          let bestKey: 'A' | 'B' = 'A';
+          if (kind === 'seats') {
+            if (Date.now() - cacheAt > 200) {
+              cachedFree = seatArr();
+              cacheAt = Date.now();
             }
+            const start = rnd(Math.max(1, cachedFree.length));
+            body = { seatIds: cachedFree.slice(start, start + 1 + rnd(4)) };
+            if (!(body.seatIds as string[]).length) continue;
+            p = `/shop/events/${eventId}/holds/seats`;
+          } else if (kind === 'best') {
+            bestKey = open.A && open.B ? (rnd(2) ? 'A' : 'B') : open.A ? 'A' : 'B';
+            body = { categoryId: cat[bestKey], quantity: 2 + rnd(5), allowSplit: true };
+            p = `/shop/events/${eventId}/holds/best-available`;
+          } else {
+            body = { areaId, quantity: 1 + rnd(4) };
+            p = `/shop/events/${eventId}/holds/quantity`;
           }
-          if (seatWon === 20_000 && seatsGoneAt === null) {
-            seatsGoneAt = performance.now();
-            okWhenSeatsGone = ok;
+          const t1 = performance.now();
+          let r: { status: number; body: any };
+          try {
+            r = await loadCall(c, 'POST', p, body);
+          } catch (e) {
+            errors++;
+            errorKinds.set(`network: ${(e as Error).message.slice(0, 60)}`, (errorKinds.get(`network: ${(e as Error).message.slice(0, 60)}`) ?? 0) + 1);
+            continue;
           }
-        } else if (r.status === 409 || r.status === 422) {
-          refused++;
-          perKind[kind].refused++;
-          if (kind === 'seats') for (const id of (r.body?.seatIds ?? []) as string[]) unknownFree.delete(id);
-          if (kind === 'best' && r.body?.code === 'SALES.NOT_ENOUGH_AVAILABLE' && r.body.available === 0) open[bestKey] = false;
-        } else {
-          errors++;
-          const k = `${r.status} ${r.body?.code ?? ''}`;
-          errorKinds.set(k, (errorKinds.get(k) ?? 0) + 1);
+          lat.push(performance.now() - t1);
+          if (t1 - started >= WARM_S * 1000) latWarm.push(performance.now() - t1);
+          perKind[kind].lat.push(performance.now() - t1);
+          if (r.status === 201) {
+            ok++;
+            perKind[kind].ok++;
+            for (const it of r.body.items) {
+              wonUnits.set(it.unitNo, (wonUnits.get(it.unitNo) ?? 0) + 1);
+              if (it.kind === 'ga') gaWon++;
+              else {
+                seatWon++;
+                unknownFree.delete(it.seatId);
+              }
+            }
+            if (seatWon === seatTotal && seatsGoneAt === null) {
+              seatsGoneAt = performance.now();
+              okWhenSeatsGone = ok;
+            }
+          } else if (r.status === 409 || r.status === 422) {
+            refused++;
+            perKind[kind].refused++;
+            if (kind === 'seats') for (const id of (r.body?.seatIds ?? []) as string[]) unknownFree.delete(id);
+            if (kind === 'best' && r.body?.code === 'SALES.NOT_ENOUGH_AVAILABLE' && r.body.available === 0) open[bestKey] = false;
+          } else {
+            errors++;
+            const k = `${r.status} ${r.body?.code ?? ''}`;
+            errorKinds.set(k, (errorKinds.get(k) ?? 0) + 1);
+          }
         }
-      }
+      };
+      const dbCpuBefore = await dbBackendCpuMs();
+      const walBefore = await walLsn();
+      const driverCpuBefore = process.cpuUsage();
+      serverCpuAtLoadStart = await Promise.all(servers.map((s) => serverCpu(s.pid!)));
+      const started = performance.now();
+      // phases: until the last seat is held all three kinds run; after it only GA requests (a single lane per area)
+      await Promise.all(Array.from({ length: CLIENTS }, (_, c) => client(c)));
+      const elapsedS = (performance.now() - started) / 1000;
+      log(`load done in ${elapsedS.toFixed(1)} s`);
+      const driverCpu = process.cpuUsage(driverCpuBefore);
+      const serverCpuMs = (await Promise.all(servers.map((s) => serverCpu(s.pid!)))).reduce((a, v, i) => a + v - serverCpuAtLoadStart[i], 0);
+      const dbCpuAfter = await dbBackendCpuMs();
+      const walBytes = await walBytesSince(walBefore);
+      let dbCpuMs = 0;
+      for (const [pid, ms] of dbCpuAfter) dbCpuMs += ms - (dbCpuBefore.get(pid) ?? 0);
+      return { ok, refused, errors, errorKinds, lat, latWarm, perKind, wonUnits, seatWon, gaWon, seatsGoneAt, okWhenSeatsGone, started, elapsedS, driverCpu, serverCpuMs, dbCpuMs, walBytes };
     };
+
     // The clients' connections (TCP + TLS handshake with the server's RSA-4096 key) are opened before the clock starts,
     // as pgbench reports its TPS "without initial connection time": the figures are reservations on open connections.
     if (DRIVER !== 'undici') await Promise.all(lean.map((l) => l.open()));
+    if (WARMUP) {
+      // A freshly started Node process runs the hot path unoptimised and compiles it on background threads during the
+      // first seconds of load (TurboFan: ~500 functions, about a second of CPU on this 2-core machine). An instance that
+      // serves an onsale has long done that; the warm-up sells out a small event first, measured separately.
+      const w = await setUpEvent('Bench warm-up', 10, 10_000);
+      const r = await runLoad(w);
+      log(`warm-up: ${w.seatIds.length} seats + ${w.gaTotal} GA sold out in ${r.elapsedS.toFixed(1)} s (${(r.ok / r.elapsedS).toFixed(0)} reservations/s, API CPU ${(r.serverCpuMs / Math.max(1, r.ok + r.refused)).toFixed(3)} ms/request)`);
+    }
+    const bench = await setUpEvent('Bench Night', 50, 50_000);
+    const { eventId, planUploadMs, eventCreateMs } = bench;
+    log(`event ready: ${bench.seatIds.length} seats + 50000 GA (plan upload ${planUploadMs} ms, event ${eventCreateMs} ms)`);
     log(`load: ${CLIENTS} clients on ${INSTANCES} instance(s)`);
-    const dbCpuBefore = await dbBackendCpuMs();
-    const walBefore = await walLsn();
-    const driverCpuBefore = process.cpuUsage();
-    serverCpuAtLoadStart = await Promise.all(servers.map((s) => serverCpu(s.pid!)));
-    const started = performance.now();
-    // phases: until the last seat is held all three kinds run; after it only GA requests (a single lane per area)
-    await Promise.all(Array.from({ length: CLIENTS }, (_, c) => client(c)));
-    const elapsedS = (performance.now() - started) / 1000;
-    log(`load done in ${elapsedS.toFixed(1)} s`);
-    const driverCpu = process.cpuUsage(driverCpuBefore);
-    const serverCpuMs = (await Promise.all(servers.map((s) => serverCpu(s.pid!)))).reduce((a, v, i) => a + v - serverCpuAtLoadStart[i], 0);
-    const dbCpuAfter = await dbBackendCpuMs();
-    const walBytes = await walBytesSince(walBefore);
-    let dbCpuMs = 0;
-    for (const [pid, ms] of dbCpuAfter) dbCpuMs += ms - (dbCpuBefore.get(pid) ?? 0);
+    const { ok, refused, errors, errorKinds, lat, latWarm, perKind, wonUnits, seatWon, gaWon, seatsGoneAt, okWhenSeatsGone, started, elapsedS, driverCpu, serverCpuMs, dbCpuMs, walBytes } = await runLoad(bench);
     // ---- framework floor: the same clients on a trivial public route (GET /health/live, no database) -----------
     const floorCpuBefore = await Promise.all(servers.map((s) => serverCpu(s.pid!)));
     const floorEnd = Date.now() + FLOOR_SECONDS * 1000;
