@@ -116,7 +116,7 @@ export class ReserveBestAvailableHandler implements ICommandHandler<ReserveBestA
         await this.assertCategory(ctx, cmd.categoryId);
         throw SalesErrors.notEnoughAvailable(0);
       }
-      const candidates = all.filter((s) => !busy.has(s.unitNo));
+      const candidates = busy.size ? all.filter((s) => !busy.has(s.unitNo)) : all;
       const pick = pickBestAvailable(candidates, { quantity: cmd.quantity, allowSplit: false, variant: attempt > 1 ? attempt : 0 });
       const truncated = all.length >= window;
       if (!pick) {
