@@ -1,9 +1,10 @@
 /**
- * `npm run bench:reservations [-- --instances 2 --clients 64 --seconds 40 --pgbench-seconds 15 --driver lean|undici]`
+ * `npm run bench:reservations [-- --instances 2 --clients 64 --seconds 40 --pgbench-seconds 15 --warmup 0|1 --driver lean|undici]`
  *
  * Reservation throughput over real HTTPS against a scratch database:
  * 1. migrates a scratch database, starts N API instances (child processes, same database),
- * 2. creates an event with 20,000 seats (4 blocks × 50 rows × 100) and a 50,000-place GA area, all online,
+ * 2. warms the instances up: the same clients sell out an event of half the size (skipped with `--warmup 0`),
+ *    then creates the measured event with 20,000 seats (4 blocks × 50 rows × 100) and a 50,000-place GA area, all online,
  * 3. 64 concurrent HTTPS clients (connections opened before the clock starts) reserve through the public shop API
  *    (mix: 1–4 specific seats, best-available 2–6, GA 1–4) until everything is held (or the time cap),
  * 4. checks the result against the database (oversold seats / GA places, phantom holds),
@@ -30,7 +31,7 @@ const PGBENCH_SECONDS = arg('pgbench-seconds', 15);
 const BASE_PORT = arg('port', 18443);
 const KEEP_DB = args.includes('--keep-db');
 const FLOOR_SECONDS = arg('floor-seconds', 5);
-/** `--warmup 0`: measure a cold instance (no warm-up event sold out first). */
+/** `--warmup 0`: measure a freshly started instance (no warm-up event sold out first). */
 const WARMUP = arg('warmup', 1) > 0;
 /** `p99_after_2s_ms` leaves out the requests sent in the load's first WARM_S seconds. */
 const WARM_S = 2;
@@ -336,13 +337,16 @@ async function main(): Promise<void> {
     // The clients' connections (TCP + TLS handshake with the server's RSA-4096 key) are opened before the clock starts,
     // as pgbench reports its TPS "without initial connection time": the figures are reservations on open connections.
     if (DRIVER !== 'undici') await Promise.all(lean.map((l) => l.open()));
+    let warmup: { reservations_per_s: number; server_cpu_ms_per_request: number } | null = null;
     if (WARMUP) {
       // A freshly started Node process runs the hot path unoptimised and compiles it on background threads during the
-      // first seconds of load (TurboFan: ~500 functions, about a second of CPU on this 2-core machine). An instance that
-      // serves an onsale has long done that; the warm-up sells out a small event first, measured separately.
-      const w = await setUpEvent('Bench warm-up', 10, 10_000);
+      // first seconds of load (TurboFan: ~500 functions, about a second of CPU on this 2-core machine, while the clients
+      // wait), and its prepared statements and connections are new. An instance that serves an onsale has long done
+      // that: the warm-up sells out an event of half the size first (10,000 seats + 25,000 GA), reported on its own.
+      const w = await setUpEvent('Bench warm-up', 25, 25_000);
       const r = await runLoad(w);
-      log(`warm-up: ${w.seatIds.length} seats + ${w.gaTotal} GA sold out in ${r.elapsedS.toFixed(1)} s (${(r.ok / r.elapsedS).toFixed(0)} reservations/s, API CPU ${(r.serverCpuMs / Math.max(1, r.ok + r.refused)).toFixed(3)} ms/request)`);
+      warmup = { reservations_per_s: +(r.ok / r.elapsedS).toFixed(1), server_cpu_ms_per_request: +(r.serverCpuMs / Math.max(1, r.ok + r.refused)).toFixed(3) };
+      log(`warm-up: ${w.seatIds.length} seats + ${w.gaTotal} GA sold out in ${r.elapsedS.toFixed(1)} s (${warmup.reservations_per_s} reservations/s, API CPU ${warmup.server_cpu_ms_per_request} ms/request)`);
     }
     const bench = await setUpEvent('Bench Night', 50, 50_000);
     const { eventId, planUploadMs, eventCreateMs } = bench;
@@ -447,6 +451,9 @@ async function main(): Promise<void> {
       floor_requests_per_s: +(floorRequests / floorS).toFixed(1),
       floor_server_cpu_ms_per_request: +(floorCpuMs / Math.max(1, floorRequests)).toFixed(3),
       load_average_1m: +require('node:os').loadavg()[0].toFixed(2),
+      // the warm-up event (half the size, sold out by the same clients on the fresh instance), null with --warmup 0
+      warmup_reservations_per_s: warmup?.reservations_per_s ?? null,
+      warmup_server_cpu_ms_per_request: warmup?.server_cpu_ms_per_request ?? null,
       plan_upload_ms: planUploadMs,
       event_create_ms: eventCreateMs,
     };
@@ -467,6 +474,7 @@ async function main(): Promise<void> {
       ['CPU ms per request: API / PostgreSQL / load driver', `${result.server_cpu_ms_per_request} / ${result.db_cpu_ms_per_request} / ${result.driver_cpu_ms_per_request}`],
       ['floor: GET /health/live req/s, API CPU ms/request', `${result.floor_requests_per_s}, ${result.floor_server_cpu_ms_per_request}`],
       ['machine load average (1 min, other jobs included)', `${result.load_average_1m}`],
+      ['warm-up event (fresh instance): reservations/s, API CPU ms/request', warmup ? `${warmup.reservations_per_s}, ${warmup.server_cpu_ms_per_request}` : 'skipped (--warmup 0)'],
       ['pgbench -N -c 32 -j 2 TPS', `${result.pgbench_tps}`],
       ['ratio reservations/s ÷ pgbench TPS', `${result.ratio}`],
       ['20k-seat plan upload / event creation', `${planUploadMs} ms / ${eventCreateMs} ms`],
