@@ -1,6 +1,6 @@
 import { MikroORM } from '@mikro-orm/core';
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { APP_CONFIG, AppConfig } from '../../../../../config/configuration';
 import { newId, randomTokens } from '../../../../shared-kernel/ids';
 import type { CandidateSeat } from '../../domain/best-available';
@@ -10,7 +10,8 @@ import { GroupCommit } from '../../../../infrastructure/batching/group-commit';
 import { PreparedPool } from '../../../../infrastructure/database/prepared-pool';
 
 export const HOLD_TOKEN_PREFIX = 'pth_';
-export const hashHoldToken = (token: string): Buffer => createHash('sha256').update(token).digest();
+/** SHA-256 of a hold token (what is stored; one-shot `crypto.hash`, no Hash object per token). */
+export const hashHoldToken = (token: string): Buffer => hash('sha256', token, 'buffer');
 
 export interface HeldItem {
   unitNo: number;
@@ -81,7 +82,7 @@ function nonOverlapping(queue: readonly ExactRequest[], maxBatch: number): Exact
 function holdArrays(holdIds: string[], tokens: string[], batch: { draft: HoldDraft; keys: { length: number } }[]): string[] {
   return [
     uuidArray(holdIds),
-    `{${tokens.map((t) => hashHoldToken(t).toString('hex')).join(',')}}`,
+    `{${tokens.map((t) => hash('sha256', t, 'hex')).join(',')}}`,
     intArray(batch.map((r) => r.keys.length)),
     `{${batch.map((r) => (r.draft.createdBy === null ? 'NULL' : uuidArray([r.draft.createdBy]).slice(1, -1))).join(',')}}`,
     intArray(batch.map((r) => r.draft.ttlSeconds)),
