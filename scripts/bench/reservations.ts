@@ -9,7 +9,8 @@
  *    (mix: 1–4 specific seats, best-available 2–6, GA 1–4) until everything is held (or the time cap),
  * 4. checks the result against the database (oversold seats / GA places, phantom holds),
  * 5. measures the framework floor: the same clients on GET /health/live (API CPU per request without Sales code),
- * 6. measures `pgbench -N -c 32 -j 2 -T 15` on a scratch database as the baseline,
+ * 6. measures `pgbench -N -c 32 -j 2 -T 15` on a scratch database as the baseline, before the API instances start and
+ *    after the load (the mean is the baseline; both are reported),
  * then prints a table and, as the last line, one JSON object.
  */
 import 'reflect-metadata';
@@ -109,6 +110,27 @@ function startServer(i: number, env: NodeJS.ProcessEnv): Promise<ChildProcess> {
   });
 }
 
+/** `pgbench -N -c 32 -j 2 -T <PGBENCH_SECONDS>` on a fresh scratch database (scale 10, dropped after); its TPS. */
+function pgbench(when: string): number {
+  log(`pgbench baseline (${when}) on ${PGBENCH_DB}`);
+  const pgUrl = new URL(dbUrl(PGBENCH_DB));
+  const pgArgs = ['-h', pgUrl.hostname, '-p', pgUrl.port || '5432', '-U', decodeURIComponent(pgUrl.username || 'postgres')];
+  const psql = (sql: string) =>
+    execFileSync('psql', [...pgArgs, '-d', 'postgres', '-qc', sql], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, PGOPTIONS: '-c client_min_messages=warning' } });
+  psql(`drop database if exists "${PGBENCH_DB}" with (force)`);
+  psql(`create database "${PGBENCH_DB}"`);
+  try {
+    execFileSync('pgbench', [...pgArgs, '-i', '-q', '-s', '10', PGBENCH_DB], { stdio: ['ignore', 'ignore', 'ignore'] });
+    const out = execFileSync('pgbench', [...pgArgs, '-N', '-c', '32', '-j', '2', '-T', String(PGBENCH_SECONDS), PGBENCH_DB], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    return Number(/tps = ([\d.]+)/.exec(out)?.[1] ?? 0);
+  } finally {
+    psql(`drop database if exists "${PGBENCH_DB}" with (force)`);
+  }
+}
+
 function percentile(sorted: number[], p: number): number {
   if (!sorted.length) return 0;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
@@ -135,6 +157,10 @@ async function main(): Promise<void> {
   execFileSync(process.execPath, ['-r', 'ts-node/register/transpile-only', 'scripts/migrate.ts'], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
   const config = loadConfig(env);
   const tls = await loadTlsMaterial(config);
+  // The baseline is measured twice, right before the API instances start and right after the load, and averaged: this
+  // machine's speed drifts within tens of seconds (identical runs moved ±15 %), and a baseline taken only after the
+  // load paired a slow load with a fast baseline (or the reverse). Each measurement is the same procedure.
+  const tpsBefore = pgbench('before the load');
   log(`starting ${INSTANCES} API instance(s)`);
   const servers: ChildProcess[] = [];
   try {
@@ -400,18 +426,9 @@ async function main(): Promise<void> {
     if (!KEEP_DB) await admin(`drop database if exists "${BENCH_DB}" with (force)`);
     else log(`kept ${BENCH_DB} (event ${eventId})`);
 
-    // ---- pgbench baseline ----------------------------------------------------------------------------------------------
-    log(`pgbench baseline on ${PGBENCH_DB}`);
-    await admin(`create database "${PGBENCH_DB}"`);
-    const pgUrl = new URL(dbUrl(PGBENCH_DB));
-    const pgArgs = ['-h', pgUrl.hostname, '-p', pgUrl.port || '5432', '-U', decodeURIComponent(pgUrl.username || 'postgres')];
-    execFileSync('pgbench', [...pgArgs, '-i', '-q', '-s', '10', PGBENCH_DB], { stdio: ['ignore', 'ignore', 'ignore'] });
-    const out = execFileSync('pgbench', [...pgArgs, '-N', '-c', '32', '-j', '2', '-T', String(PGBENCH_SECONDS), PGBENCH_DB], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
-    await admin(`drop database if exists "${PGBENCH_DB}" with (force)`);
-    const tps = Number(/tps = ([\d.]+)/.exec(out)?.[1] ?? 0);
+    // ---- pgbench baseline, second half ---------------------------------------------------------------------------------
+    const tpsAfter = pgbench('after the load');
+    const tps = (tpsBefore + tpsAfter) / 2;
 
     lat.sort((a, b) => a - b);
     const reservationsPerS = ok / elapsedS;
@@ -442,6 +459,8 @@ async function main(): Promise<void> {
       mixed_phase_per_s: seatsGoneAt === null ? null : +(okWhenSeatsGone / ((seatsGoneAt - started) / 1000)).toFixed(1),
       ga_only_phase_per_s: seatsGoneAt === null ? null : +((ok - okWhenSeatsGone) / Math.max(0.001, elapsedS - (seatsGoneAt - started) / 1000)).toFixed(1),
       pgbench_tps: +tps.toFixed(1),
+      pgbench_tps_before: +tpsBefore.toFixed(1),
+      pgbench_tps_after: +tpsAfter.toFixed(1),
       ratio: +(tps ? reservationsPerS / tps : 0).toFixed(3),
       server_cpu_ms_per_request: +(serverCpuMs / Math.max(1, ok + refused)).toFixed(3),
       db_cpu_ms_per_request: +(dbCpuMs / Math.max(1, ok + refused)).toFixed(3),
@@ -475,7 +494,7 @@ async function main(): Promise<void> {
       ['floor: GET /health/live req/s, API CPU ms/request', `${result.floor_requests_per_s}, ${result.floor_server_cpu_ms_per_request}`],
       ['machine load average (1 min, other jobs included)', `${result.load_average_1m}`],
       ['warm-up event (fresh instance): reservations/s, API CPU ms/request', warmup ? `${warmup.reservations_per_s}, ${warmup.server_cpu_ms_per_request}` : 'skipped (--warmup 0)'],
-      ['pgbench -N -c 32 -j 2 TPS', `${result.pgbench_tps}`],
+      ['pgbench -N -c 32 -j 2 TPS: before / after the load, mean', `${result.pgbench_tps_before} / ${result.pgbench_tps_after}, ${result.pgbench_tps}`],
       ['ratio reservations/s ÷ pgbench TPS', `${result.ratio}`],
       ['20k-seat plan upload / event creation', `${planUploadMs} ms / ${eventCreateMs} ms`],
     ];
