@@ -17,16 +17,17 @@ let poolOffset = POOL_BYTES;
 /** `count` independent tokens of `bytes` random bytes each (a batch of holds needs one per hold). */
 export const randomTokens = (count: number, bytes = 32): string[] => {
   const n = count * bytes;
-  if (n > POOL_BYTES) {
-    const buf = randomBytes(n);
-    return Array.from({ length: count }, (_, i) => buf.toString('base64url', i * bytes, (i + 1) * bytes));
+  let buf = pool;
+  let start = 0;
+  if (n > POOL_BYTES) buf = randomBytes(n);
+  else {
+    if (poolOffset + n > POOL_BYTES) {
+      randomFillSync(pool);
+      poolOffset = 0;
+    }
+    start = poolOffset;
+    poolOffset += n;
   }
-  if (poolOffset + n > POOL_BYTES) {
-    randomFillSync(pool);
-    poolOffset = 0;
-  }
-  const start = poolOffset;
-  poolOffset += n;
   // encoded at once: the strings copy the bytes, so a later refill cannot change a token that was handed out
-  return Array.from({ length: count }, (_, i) => pool.toString('base64url', start + i * bytes, start + (i + 1) * bytes));
+  return Array.from({ length: count }, (_, i) => buf.toString('base64url', start + i * bytes, start + (i + 1) * bytes));
 };

@@ -82,7 +82,7 @@ function nonOverlapping(queue: readonly ExactRequest[], maxBatch: number): Exact
 function holdArrays(holdIds: string[], tokens: string[], batch: { draft: HoldDraft; keys: { length: number } }[]): string[] {
   return [
     uuidArray(holdIds),
-    `{${tokens.map((t) => hash('sha256', t, 'hex')).join(',')}}`,
+    `{${tokens.map((t) => hashHoldToken(t).toString('hex')).join(',')}}`,
     intArray(batch.map((r) => r.keys.length)),
     `{${batch.map((r) => (r.draft.createdBy === null ? 'NULL' : uuidArray([r.draft.createdBy]).slice(1, -1))).join(',')}}`,
     intArray(batch.map((r) => r.draft.ttlSeconds)),
